@@ -1,0 +1,149 @@
+package org.ebpf4j.rcu;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** Grace periods (issue 7, spec §11): what synchronize() must and must not wait for. */
+class RcuTest {
+
+    @Test
+    void synchronizeWaitsForASectionThatWasActive() throws Exception {
+        try (Rcu rcu = new Rcu("t")) {
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean returned = new AtomicBoolean();
+            AtomicBoolean returnedWhileInside = new AtomicBoolean();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                Rcu.Reader r = rcu.reader();
+                r.lock();
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                returnedWhileInside.set(returned.get());
+                r.unlock();
+            });
+            inside.await();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                rcu.synchronize();
+                returned.set(true);
+            });
+            writer.join(200); // give it every chance to return early (it must not)
+            release.countDown();
+            reader.join();
+            writer.join();
+            assertFalse(returnedWhileInside.get(), "synchronize returned while a prior reader was inside");
+            assertTrue(returned.get());
+        }
+    }
+
+    @Test
+    void synchronizeNeverWaitsForSectionsThatBeganAfterIt() {
+        try (Rcu rcu = new Rcu("t")) {
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread busy = Thread.ofPlatform().start(() -> {
+                Rcu.Reader r = rcu.reader();
+                while (!stop.get()) {
+                    r.lock(); // always (almost) inside a section, but a new one each time
+                    Thread.onSpinWait();
+                    r.unlock();
+                }
+            });
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                for (int i = 0; i < 1000; i++) {
+                    rcu.synchronize();
+                }
+            });
+            stop.set(true);
+            assertDoesNotThrow(() -> busy.join());
+        }
+    }
+
+    /** A reader never sees an object freed while its section, which loaded it, is still open. */
+    @Test
+    void noReaderSeesMemoryFreedUnderIt() throws Exception {
+        final class Obj {
+            volatile boolean freed;
+        }
+        try (Rcu rcu = new Rcu("t")) {
+            AtomicReference<Obj> published = new AtomicReference<>(new Obj());
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong violations = new AtomicLong();
+            AtomicLong reads = new AtomicLong();
+            Thread[] readers = new Thread[2];
+            for (int t = 0; t < readers.length; t++) {
+                readers[t] = Thread.ofPlatform().start(() -> {
+                    Rcu.Reader r = rcu.reader();
+                    while (!stop.get()) {
+                        r.lock();
+                        Obj o = published.get();
+                        for (int k = 0; k < 50; k++) {
+                            if (o.freed) {
+                                violations.incrementAndGet();
+                            }
+                        }
+                        r.unlock();
+                        reads.incrementAndGet();
+                    }
+                });
+            }
+            for (int i = 0; i < 2000; i++) {
+                Obj old = published.getAndSet(new Obj());
+                rcu.synchronize();
+                old.freed = true;
+            }
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join();
+            }
+            assertEquals(0, violations.get());
+            assertTrue(reads.get() > 0);
+        }
+    }
+
+    @Test
+    void callbacksRunAfterAGracePeriodAndBarrierWaitsForThem() {
+        try (Rcu rcu = new Rcu("t")) {
+            AtomicInteger ran = new AtomicInteger();
+            for (int i = 0; i < 100; i++) {
+                rcu.callAfterGracePeriod(ran::incrementAndGet);
+            }
+            rcu.barrier();
+            assertEquals(100, ran.get());
+        }
+    }
+
+    @Test
+    void readersNeedNoFenceWhereMembarrierExists() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux")
+                && System.getProperty("os.arch").equals("amd64"), "membarrier path is Linux x86-64 only");
+        try (Rcu rcu = new Rcu("t")) {
+            assertTrue(rcu.expedited(), "membarrier(PRIVATE_EXPEDITED) should be usable on Linux");
+        }
+    }
+
+    @Test
+    void nestingAndMisuseAreCaught() {
+        try (Rcu rcu = new Rcu("t")) {
+            Rcu.Reader r = rcu.reader();
+            r.lock();
+            r.lock();
+            r.unlock();
+            assertTrue(r.held());
+            assertThrows(IllegalStateException.class, rcu::synchronize);
+            r.unlock();
+            assertFalse(r.held());
+            assertThrows(IllegalStateException.class, r::unlock);
+            rcu.synchronize();
+        }
+    }
+}
