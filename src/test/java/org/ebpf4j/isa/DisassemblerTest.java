@@ -37,4 +37,46 @@ class DisassemblerTest {
         assertTrue(listing.lines().size() > 10_000, "golden listing too short: " + listing.lines().size());
         assertMatches(insns, listing);
     }
+
+    @Test
+    void clangCompiledProgramMatchesLlvmObjdump() {
+        for (String[] section : new String[][] {{".text", "prog.text.bin"}, {"xdp", "prog.xdp.bin"}}) {
+            List<Insn> insns = Insns.decode(ObjdumpListing.resource(section[1]));
+            ObjdumpListing listing = ObjdumpListing.load("prog.objdump", section[0]);
+            assertTrue(listing.lines().size() >= 4, section[0]);
+            assertMatches(insns, listing);
+        }
+    }
+
+    @Test
+    void disassembleNumbersLinesBySlotAndPrintsLdImm64Once() {
+        List<Insn> insns = Insns.decode(ObjdumpListing.resource("prog.xdp.bin"));
+        ObjdumpListing listing = ObjdumpListing.load("prog.objdump", "xdp");
+        List<String> lines = Disassembler.disassemble(insns);
+        assertEquals(listing.lines().size(), lines.size());
+        for (int k = 0; k < lines.size(); k++) {
+            ObjdumpListing.Line want = listing.lines().get(k);
+            assertEquals(String.format("%4d: %s", want.slot(), want.text()), lines.get(k));
+        }
+    }
+
+    @Test
+    void truncatedOrOddEncodingsPrintUnknownAndNeverThrow() {
+        List<Insn> truncated = List.of(Insn.of(Opcodes.LD_IMM64, 1, 0, 0, 7));
+        assertEquals(Disassembler.UNKNOWN, Disassembler.format(truncated, 0));
+        assertEquals(List.of("   0: <unknown>"), Disassembler.disassemble(truncated));
+        for (int op = 0; op < 256; op++) {
+            for (int reg = 0; reg < 16; reg++) {
+                List<Insn> one = List.of(Insn.of(op, reg, 15 - reg, -1, Integer.MIN_VALUE));
+                assertEquals(1, Disassembler.disassemble(one).size());
+            }
+        }
+    }
+
+    @Test
+    void indexOutsideTheProgramIsACallerError() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> Disassembler.format(List.of(), 0));
+        assertTrue(e.getMessage().contains("index 0"), e.getMessage());
+    }
 }

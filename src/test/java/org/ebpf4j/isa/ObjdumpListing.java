@@ -54,4 +54,16 @@ record ObjdumpListing(List<Line> lines) {
     static ObjdumpListing load(String name) {
         return parse(new String(resource(name), StandardCharsets.UTF_8));
     }
+
+    /** Only the lines under "Disassembly of section {@code section}:". */
+    static ObjdumpListing load(String name, String section) {
+        String text = new String(resource(name), StandardCharsets.UTF_8);
+        String header = "Disassembly of section " + section + ":\n";
+        int start = text.indexOf(header);
+        if (start < 0) {
+            throw new IllegalStateException(name + " has no section " + section);
+        }
+        int end = text.indexOf("Disassembly of section ", start + header.length());
+        return parse(text.substring(start, end < 0 ? text.length() : end));
+    }
 }
