@@ -281,6 +281,9 @@ public final class TextAssembler {
             emit(BPF_JMP | BPF_CALL | BPF_X, register(words[0], line), 0, 0, 0);
             return;
         }
+        if (words.length == 1 && List.of("helper", "local", "runtime", "kfunc").contains(words[0])) {
+            throw new AsmException(line, "'call " + words[0] + "' needs a target");
+        }
         if (words.length == 1) {
             emit(BPF_JMP | BPF_CALL, 0, BPF_HELPER_CALL, 0, imm32(words[0], line));
             return;
