@@ -27,6 +27,10 @@ public final class MapTypes {
         EnumMap<MapType, Kind> k = new EnumMap<>(MapType.class);
         k.put(MapType.ARRAY, new Kind(ArrayMap::allocCheck, ArrayMap::new));
         k.put(MapType.PERCPU_ARRAY, new Kind(ArrayMap::allocCheck, ArrayMap::new));
+        k.put(MapType.HASH, new Kind(HashTab::allocCheck, HashMap::new));
+        k.put(MapType.PERCPU_HASH, new Kind(HashTab::allocCheck, PercpuHashMap::new));
+        k.put(MapType.LRU_HASH, new Kind(HashTab::allocCheck, LruHashMap::new));
+        k.put(MapType.LRU_PERCPU_HASH, new Kind(HashTab::allocCheck, LruPercpuHashMap::new));
         KINDS = java.util.Collections.unmodifiableMap(k);
     }
 
