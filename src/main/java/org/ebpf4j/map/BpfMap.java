@@ -95,6 +95,12 @@ public interface BpfMap {
     /** BPF_MAP_LOOKUP_ELEM ({@code bpf_map_copy_value}). */
     default byte[] lookup(byte[] key, long flags) { throw notSupported("lookup"); }
 
+    /**
+     * BPF_MAP_LOOKUP_ELEM on a BLOOM_FILTER, whose user value buffer is the query
+     * ({@code map_lookup_elem} copies it in): returns if maybe present, ENOENT if surely absent.
+     */
+    default void peekValue(byte[] value, long flags) { throw notSupported("lookup by value"); }
+
     /** BPF_MAP_UPDATE_ELEM ({@code bpf_map_update_value}). */
     default void update(byte[] key, byte[] value, long flags) { throw notSupported("update"); }
 

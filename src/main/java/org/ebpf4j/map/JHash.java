@@ -17,6 +17,7 @@ final class JHash {
         return (len & 3) == 0 ? jhash2(seg, off, len >>> 2, initval) : jhash(seg, off, len, initval);
     }
 
+    @SuppressWarnings("fallthrough")
     static int jhash2(MemorySegment seg, long off, int words, int initval) {
         int a = INITVAL + (words << 2) + initval;
         int b = a;

@@ -31,6 +31,10 @@ public final class MapTypes {
         k.put(MapType.PERCPU_HASH, new Kind(HashTab::allocCheck, PercpuHashMap::new));
         k.put(MapType.LRU_HASH, new Kind(HashTab::allocCheck, LruHashMap::new));
         k.put(MapType.LRU_PERCPU_HASH, new Kind(HashTab::allocCheck, LruPercpuHashMap::new));
+        k.put(MapType.QUEUE, new Kind(QueueStackMap::allocCheck, QueueStackMap::new));
+        k.put(MapType.STACK, new Kind(QueueStackMap::allocCheck, QueueStackMap::new));
+        k.put(MapType.BLOOM_FILTER, new Kind(BloomFilterMap::allocCheck, BloomFilterMap::new));
+        k.put(MapType.PROG_ARRAY, new Kind(ProgArrayMap::allocCheck, ProgArrayMap::new));
         KINDS = java.util.Collections.unmodifiableMap(k);
     }
 
