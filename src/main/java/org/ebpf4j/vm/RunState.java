@@ -69,6 +69,9 @@ public final class RunState {
         pendingTailCall = null;
     }
 
+    /** Whether a helper asked for a tail call that the engine has not taken yet. */
+    public boolean tailCallPending() { return pendingTailCall != null; }
+
     /**
      * Called by the engine after a helper returns: the requested tail call if one is pending and
      * the budget allows it (counting it), else null. Clears the request either way.
