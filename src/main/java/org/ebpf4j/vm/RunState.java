@@ -1,0 +1,92 @@
+package org.ebpf4j.vm;
+
+import org.ebpf4j.memory.Arena;
+
+/**
+ * What a helper sees of the run that called it: the arena, the virtual CPU, the running program,
+ * and two ways back into the engine: {@link #callback} (bpf_loop, bpf_for_each_map_elem ...) and
+ * {@link #requestTailCall} (bpf_tail_call). One instance per in-flight run; engines reuse it from
+ * run to run on the same thread, so helpers must not keep it after they return.
+ */
+public final class RunState {
+    /** kernel/bpf/core.c: MAX_TAIL_CALL_CNT, the tail calls one run may make. */
+    public static final int MAX_TAIL_CALL_CNT = 33;
+
+    /** The engine behind a run: runs subprograms for {@link #callback}. */
+    public interface Host {
+        long callback(RunState state, long funcPtr, long r1, long r2, long r3, long r4, long r5);
+    }
+
+    private final Arena arena;
+    private final Host host;
+    private final int cpu;
+    private Executable executable;
+    private int tailCalls;
+    private Executable pendingTailCall;
+
+    public RunState(Arena arena, Host host, int cpu) {
+        this.arena = arena;
+        this.host = host;
+        this.cpu = cpu;
+    }
+
+    public Arena arena() { return arena; }
+
+    /** The virtual CPU this run is on (bpf_get_smp_processor_id, per-CPU maps). */
+    public int cpu() { return cpu; }
+
+    /** The program currently running (after a tail call, the target). */
+    public Executable executable() { return executable; }
+
+    /** Tail calls taken so far in this run. */
+    public int tailCallCount() { return tailCalls; }
+
+    /**
+     * Runs the subprogram whose address a {@code BPF_PSEUDO_FUNC} ld_imm64 produced, as a new call
+     * frame of the current run, and returns its r0.
+     *
+     * @throws ProgramFault if {@code funcPtr} is not a subprogram of the running program or the
+     *                      frame limit is exceeded
+     */
+    public long callback(long funcPtr, long r1, long r2, long r3, long r4, long r5) {
+        return host.callback(this, funcPtr, r1, r2, r3, r4, r5);
+    }
+
+    /**
+     * bpf_tail_call: once the helper returns, the engine replaces the current program with
+     * {@code target} (no return to the caller; r1 = the ctx argument of the helper call), unless
+     * {@link #MAX_TAIL_CALL_CNT} tail calls were already taken, in which case the call falls
+     * through to the next instruction as on Linux.
+     */
+    public void requestTailCall(Executable target) { pendingTailCall = target; }
+
+    // ---- engine side ----
+
+    /** Called by the engine when a run starts on this state. */
+    public void begin(Executable exe) {
+        executable = exe;
+        tailCalls = 0;
+        pendingTailCall = null;
+    }
+
+    /** Whether a helper asked for a tail call that the engine has not taken yet. */
+    public boolean tailCallPending() { return pendingTailCall != null; }
+
+    /**
+     * Called by the engine after a helper returns: the requested tail call if one is pending and
+     * the budget allows it (counting it), else null. Clears the request either way.
+     */
+    public Executable takeTailCall() {
+        Executable t = pendingTailCall;
+        if (t == null) {
+            return null;
+        }
+        pendingTailCall = null;
+        if (tailCalls >= MAX_TAIL_CALL_CNT) {
+            return null;
+        }
+        tailCalls++;
+        executable = t;
+        return t;
+    }
+}

@@ -1,0 +1,25 @@
+package org.ebpf4j.vm;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Relaxations of the load-time checks. The default (no option) is the kernel's behaviour; the
+ * options exist for ISA-level suites such as bpf_conformance, whose vectors were written for
+ * userspace VMs and contain programs Linux would refuse (e.g. {@code lsh32 %r0, 60}).
+ */
+public enum VerifierOption {
+    /**
+     * Skip the checks the kernel makes on constant operands: {@code "div by zero"} for a K-form
+     * div/mod by 0 and {@code "invalid shift %d"} for a K-form shift outside [0, width).
+     */
+    ALLOW_CONSTANT_TRAPS,
+    /** Do not reject code no path reaches ({@code "unreachable insn %d"}). */
+    ALLOW_UNREACHABLE,
+    /** Treat r2 as initialised at entry ({@link Executable#run(long, long)} passes it). */
+    ENTRY_R2_INITIALISED;
+
+    /** What bpf_conformance vectors need. */
+    public static final Set<VerifierOption> CONFORMANCE =
+            Set.copyOf(EnumSet.allOf(VerifierOption.class));
+}

@@ -1,0 +1,360 @@
+package org.ebpf4j.vm.interp;
+
+import static org.ebpf4j.isa.Opcodes.*;
+import static org.ebpf4j.vm.interp.Decoded.*;
+
+import java.lang.invoke.VarHandle;
+import org.ebpf4j.memory.Arena;
+import org.ebpf4j.memory.MemoryFault;
+import org.ebpf4j.vm.Executable;
+import org.ebpf4j.vm.ProgramFault;
+import org.ebpf4j.vm.RunState;
+import org.ebpf4j.vm.helper.Helper;
+
+/**
+ * The run loop: one switch on the pre-decoded op, registers in the context's {@code long[11]},
+ * semantics of kernel/bpf/core.c ___bpf_prog_run() (the kernel's own interpreter), which is the
+ * reference for every corner: ALU32 results zero-extended, shift counts masked, division by zero
+ * giving 0 and modulo by zero leaving the dividend (truncated to 32 bits for ALU32), signed
+ * overflow of sdiv/smod wrapping. Kept small enough for HotSpot to compile (HugeMethodLimit).
+ */
+final class Machine {
+    private Machine() {}
+
+    private static final long M32 = 0xffffffffL;
+
+    /**
+     * Runs from slot {@code pc} of {@code p} in frame {@code base} until that frame exits;
+     * registers must be set up by the caller. Returns r0.
+     */
+    static long exec(Context ctx, Decoded p, int pc, final int base) {
+        final long[] r = ctx.r;
+        final Arena mem = ctx.arena;
+        int[] ins = p.ins;
+        int[] off = p.off;
+        long[] imm = p.imm;
+        int depth = base;
+        try {
+            for (;;) {
+                final int w = ins[pc];
+                final int dst = (w >>> 12) & 0xf;
+                final int src = (w >>> 16) & 0xf;
+                switch (w & 0xfff) {
+                    // ---- ALU64 ----
+                    case BPF_ALU64 | BPF_ADD | BPF_K -> r[dst] += imm[pc];
+                    case BPF_ALU64 | BPF_ADD | BPF_X -> r[dst] += r[src];
+                    case BPF_ALU64 | BPF_SUB | BPF_K -> r[dst] -= imm[pc];
+                    case BPF_ALU64 | BPF_SUB | BPF_X -> r[dst] -= r[src];
+                    case BPF_ALU64 | BPF_MUL | BPF_K -> r[dst] *= imm[pc];
+                    case BPF_ALU64 | BPF_MUL | BPF_X -> r[dst] *= r[src];
+                    case BPF_ALU64 | BPF_DIV | BPF_K -> r[dst] = div64(r[dst], imm[pc]);
+                    case BPF_ALU64 | BPF_DIV | BPF_X -> r[dst] = div64(r[dst], r[src]);
+                    case BPF_ALU64 | BPF_MOD | BPF_K -> r[dst] = mod64(r[dst], imm[pc]);
+                    case BPF_ALU64 | BPF_MOD | BPF_X -> r[dst] = mod64(r[dst], r[src]);
+                    case BPF_ALU64 | BPF_DIV | BPF_K | V1 -> r[dst] = sdiv64(r[dst], imm[pc]);
+                    case BPF_ALU64 | BPF_DIV | BPF_X | V1 -> r[dst] = sdiv64(r[dst], r[src]);
+                    case BPF_ALU64 | BPF_MOD | BPF_K | V1 -> r[dst] = smod64(r[dst], imm[pc]);
+                    case BPF_ALU64 | BPF_MOD | BPF_X | V1 -> r[dst] = smod64(r[dst], r[src]);
+                    case BPF_ALU64 | BPF_OR | BPF_K -> r[dst] |= imm[pc];
+                    case BPF_ALU64 | BPF_OR | BPF_X -> r[dst] |= r[src];
+                    case BPF_ALU64 | BPF_AND | BPF_K -> r[dst] &= imm[pc];
+                    case BPF_ALU64 | BPF_AND | BPF_X -> r[dst] &= r[src];
+                    case BPF_ALU64 | BPF_XOR | BPF_K -> r[dst] ^= imm[pc];
+                    case BPF_ALU64 | BPF_XOR | BPF_X -> r[dst] ^= r[src];
+                    case BPF_ALU64 | BPF_LSH | BPF_K -> r[dst] <<= imm[pc];      // Java masks & 63
+                    case BPF_ALU64 | BPF_LSH | BPF_X -> r[dst] <<= r[src];
+                    case BPF_ALU64 | BPF_RSH | BPF_K -> r[dst] >>>= imm[pc];
+                    case BPF_ALU64 | BPF_RSH | BPF_X -> r[dst] >>>= r[src];
+                    case BPF_ALU64 | BPF_ARSH | BPF_K -> r[dst] >>= imm[pc];
+                    case BPF_ALU64 | BPF_ARSH | BPF_X -> r[dst] >>= r[src];
+                    case BPF_ALU64 | BPF_NEG -> r[dst] = -r[dst];
+                    case BPF_ALU64 | BPF_MOV | BPF_K -> r[dst] = imm[pc];
+                    case BPF_ALU64 | BPF_MOV | BPF_X -> r[dst] = r[src];
+                    case BPF_ALU64 | BPF_MOV | BPF_X | V1 -> r[dst] = (byte) r[src];
+                    case BPF_ALU64 | BPF_MOV | BPF_X | V2 -> r[dst] = (short) r[src];
+                    case BPF_ALU64 | BPF_MOV | BPF_X | V3 -> r[dst] = (int) r[src];
+                    case BPF_ALU64 | BPF_END | V1 -> r[dst] = Short.reverseBytes((short) r[dst]) & 0xffffL;
+                    case BPF_ALU64 | BPF_END | V2 -> r[dst] = Integer.reverseBytes((int) r[dst]) & M32;
+                    case BPF_ALU64 | BPF_END | V3 -> r[dst] = Long.reverseBytes(r[dst]);
+                    // ---- ALU (32-bit, result zero-extended) ----
+                    case BPF_ALU | BPF_ADD | BPF_K -> r[dst] = ((int) r[dst] + (int) imm[pc]) & M32;
+                    case BPF_ALU | BPF_ADD | BPF_X -> r[dst] = ((int) r[dst] + (int) r[src]) & M32;
+                    case BPF_ALU | BPF_SUB | BPF_K -> r[dst] = ((int) r[dst] - (int) imm[pc]) & M32;
+                    case BPF_ALU | BPF_SUB | BPF_X -> r[dst] = ((int) r[dst] - (int) r[src]) & M32;
+                    case BPF_ALU | BPF_MUL | BPF_K -> r[dst] = ((int) r[dst] * (int) imm[pc]) & M32;
+                    case BPF_ALU | BPF_MUL | BPF_X -> r[dst] = ((int) r[dst] * (int) r[src]) & M32;
+                    case BPF_ALU | BPF_DIV | BPF_K -> r[dst] = div32(r[dst], imm[pc]);
+                    case BPF_ALU | BPF_DIV | BPF_X -> r[dst] = div32(r[dst], r[src]);
+                    case BPF_ALU | BPF_MOD | BPF_K -> r[dst] = mod32(r[dst], imm[pc]);
+                    case BPF_ALU | BPF_MOD | BPF_X -> r[dst] = mod32(r[dst], r[src]);
+                    case BPF_ALU | BPF_DIV | BPF_K | V1 -> r[dst] = sdiv32(r[dst], imm[pc]);
+                    case BPF_ALU | BPF_DIV | BPF_X | V1 -> r[dst] = sdiv32(r[dst], r[src]);
+                    case BPF_ALU | BPF_MOD | BPF_K | V1 -> r[dst] = smod32(r[dst], imm[pc]);
+                    case BPF_ALU | BPF_MOD | BPF_X | V1 -> r[dst] = smod32(r[dst], r[src]);
+                    case BPF_ALU | BPF_OR | BPF_K -> r[dst] = (r[dst] | imm[pc]) & M32;
+                    case BPF_ALU | BPF_OR | BPF_X -> r[dst] = (r[dst] | r[src]) & M32;
+                    case BPF_ALU | BPF_AND | BPF_K -> r[dst] = r[dst] & imm[pc] & M32;
+                    case BPF_ALU | BPF_AND | BPF_X -> r[dst] = r[dst] & r[src] & M32;
+                    case BPF_ALU | BPF_XOR | BPF_K -> r[dst] = (r[dst] ^ imm[pc]) & M32;
+                    case BPF_ALU | BPF_XOR | BPF_X -> r[dst] = (r[dst] ^ r[src]) & M32;
+                    case BPF_ALU | BPF_LSH | BPF_K -> r[dst] = ((int) r[dst] << imm[pc]) & M32;   // & 31
+                    case BPF_ALU | BPF_LSH | BPF_X -> r[dst] = ((int) r[dst] << r[src]) & M32;
+                    case BPF_ALU | BPF_RSH | BPF_K -> r[dst] = ((int) r[dst] >>> imm[pc]) & M32;
+                    case BPF_ALU | BPF_RSH | BPF_X -> r[dst] = ((int) r[dst] >>> r[src]) & M32;
+                    case BPF_ALU | BPF_ARSH | BPF_K -> r[dst] = ((int) r[dst] >> imm[pc]) & M32;
+                    case BPF_ALU | BPF_ARSH | BPF_X -> r[dst] = ((int) r[dst] >> r[src]) & M32;
+                    case BPF_ALU | BPF_NEG -> r[dst] = -(int) r[dst] & M32;
+                    case BPF_ALU | BPF_MOV | BPF_K -> r[dst] = imm[pc] & M32;
+                    case BPF_ALU | BPF_MOV | BPF_X -> r[dst] = r[src] & M32;
+                    case BPF_ALU | BPF_MOV | BPF_X | V1 -> r[dst] = (byte) r[src] & M32;
+                    case BPF_ALU | BPF_MOV | BPF_X | V2 -> r[dst] = (short) r[src] & M32;
+                    case BPF_ALU | BPF_END | BPF_TO_LE | V1 -> r[dst] &= 0xffffL;
+                    case BPF_ALU | BPF_END | BPF_TO_LE | V2 -> r[dst] &= M32;
+                    case BPF_ALU | BPF_END | BPF_TO_LE | V3 -> { }
+                    case BPF_ALU | BPF_END | BPF_TO_BE | V1 -> r[dst] = Short.reverseBytes((short) r[dst]) & 0xffffL;
+                    case BPF_ALU | BPF_END | BPF_TO_BE | V2 -> r[dst] = Integer.reverseBytes((int) r[dst]) & M32;
+                    case BPF_ALU | BPF_END | BPF_TO_BE | V3 -> r[dst] = Long.reverseBytes(r[dst]);
+                    // ---- loads and stores ----
+                    case LD_IMM64 -> { r[dst] = imm[pc]; pc += 2; continue; }
+                    case BPF_LDX | BPF_MEM | BPF_B -> r[dst] = mem.load8(r[src] + off[pc]);
+                    case BPF_LDX | BPF_MEM | BPF_H -> r[dst] = mem.load16(r[src] + off[pc]);
+                    case BPF_LDX | BPF_MEM | BPF_W -> r[dst] = mem.load32(r[src] + off[pc]);
+                    case BPF_LDX | BPF_MEM | BPF_DW -> r[dst] = mem.load64(r[src] + off[pc]);
+                    case BPF_LDX | BPF_MEMSX | BPF_B -> r[dst] = (byte) mem.load8(r[src] + off[pc]);
+                    case BPF_LDX | BPF_MEMSX | BPF_H -> r[dst] = (short) mem.load16(r[src] + off[pc]);
+                    case BPF_LDX | BPF_MEMSX | BPF_W -> r[dst] = (int) mem.load32(r[src] + off[pc]);
+                    case BPF_ST | BPF_MEM | BPF_B -> mem.store8(r[dst] + off[pc], imm[pc]);
+                    case BPF_ST | BPF_MEM | BPF_H -> mem.store16(r[dst] + off[pc], imm[pc]);
+                    case BPF_ST | BPF_MEM | BPF_W -> mem.store32(r[dst] + off[pc], imm[pc]);
+                    case BPF_ST | BPF_MEM | BPF_DW -> mem.store64(r[dst] + off[pc], imm[pc]);
+                    case BPF_STX | BPF_MEM | BPF_B -> mem.store8(r[dst] + off[pc], r[src]);
+                    case BPF_STX | BPF_MEM | BPF_H -> mem.store16(r[dst] + off[pc], r[src]);
+                    case BPF_STX | BPF_MEM | BPF_W -> mem.store32(r[dst] + off[pc], r[src]);
+                    case BPF_STX | BPF_MEM | BPF_DW -> mem.store64(r[dst] + off[pc], r[src]);
+                    // ---- jumps ----
+                    case BPF_JMP | BPF_JA, BPF_JMP32 | BPF_JA -> { pc = off[pc]; continue; }
+                    case BPF_JMP | BPF_JEQ | BPF_K -> { if (r[dst] == imm[pc]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JEQ | BPF_X -> { if (r[dst] == r[src]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JNE | BPF_K -> { if (r[dst] != imm[pc]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JNE | BPF_X -> { if (r[dst] != r[src]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JGT | BPF_K -> { if (Long.compareUnsigned(r[dst], imm[pc]) > 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JGT | BPF_X -> { if (Long.compareUnsigned(r[dst], r[src]) > 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JGE | BPF_K -> { if (Long.compareUnsigned(r[dst], imm[pc]) >= 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JGE | BPF_X -> { if (Long.compareUnsigned(r[dst], r[src]) >= 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JLT | BPF_K -> { if (Long.compareUnsigned(r[dst], imm[pc]) < 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JLT | BPF_X -> { if (Long.compareUnsigned(r[dst], r[src]) < 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JLE | BPF_K -> { if (Long.compareUnsigned(r[dst], imm[pc]) <= 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JLE | BPF_X -> { if (Long.compareUnsigned(r[dst], r[src]) <= 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSET | BPF_K -> { if ((r[dst] & imm[pc]) != 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSET | BPF_X -> { if ((r[dst] & r[src]) != 0) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSGT | BPF_K -> { if (r[dst] > imm[pc]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSGT | BPF_X -> { if (r[dst] > r[src]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSGE | BPF_K -> { if (r[dst] >= imm[pc]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSGE | BPF_X -> { if (r[dst] >= r[src]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSLT | BPF_K -> { if (r[dst] < imm[pc]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSLT | BPF_X -> { if (r[dst] < r[src]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSLE | BPF_K -> { if (r[dst] <= imm[pc]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JSLE | BPF_X -> { if (r[dst] <= r[src]) { pc = off[pc]; continue; } }
+                    case BPF_JMP | BPF_JCOND -> {                     // may_goto: taken once the budget is spent
+                        if (ctx.loops == 0) { pc = off[pc]; continue; }
+                        ctx.loops--;
+                    }
+                    case BPF_JMP32 | BPF_JEQ | BPF_K, BPF_JMP32 | BPF_JEQ | BPF_X, BPF_JMP32 | BPF_JNE | BPF_K,
+                         BPF_JMP32 | BPF_JNE | BPF_X, BPF_JMP32 | BPF_JGT | BPF_K, BPF_JMP32 | BPF_JGT | BPF_X,
+                         BPF_JMP32 | BPF_JGE | BPF_K, BPF_JMP32 | BPF_JGE | BPF_X, BPF_JMP32 | BPF_JLT | BPF_K,
+                         BPF_JMP32 | BPF_JLT | BPF_X, BPF_JMP32 | BPF_JLE | BPF_K, BPF_JMP32 | BPF_JLE | BPF_X,
+                         BPF_JMP32 | BPF_JSET | BPF_K, BPF_JMP32 | BPF_JSET | BPF_X, BPF_JMP32 | BPF_JSGT | BPF_K,
+                         BPF_JMP32 | BPF_JSGT | BPF_X, BPF_JMP32 | BPF_JSGE | BPF_K, BPF_JMP32 | BPF_JSGE | BPF_X,
+                         BPF_JMP32 | BPF_JSLT | BPF_K, BPF_JMP32 | BPF_JSLT | BPF_X, BPF_JMP32 | BPF_JSLE | BPF_K,
+                         BPF_JMP32 | BPF_JSLE | BPF_X -> {
+                        int b = (int) ((w & BPF_X) != 0 ? r[src] : imm[pc]);
+                        if (jmp32(w & 0xf0, (int) r[dst], b)) { pc = off[pc]; continue; }
+                    }
+                    // ---- atomics ----
+                    case BPF_STX | BPF_ATOMIC | BPF_W | ATOMIC_ADD << 8 -> mem.getAndAdd32(r[dst] + off[pc], (int) r[src]);
+                    case BPF_STX | BPF_ATOMIC | BPF_DW | ATOMIC_ADD << 8 -> mem.getAndAdd64(r[dst] + off[pc], r[src]);
+                    case BPF_STX | BPF_ATOMIC | BPF_W | ATOMIC_CMPXCHG << 8 ->
+                            r[0] = mem.compareAndExchange32(r[dst] + off[pc], (int) r[0], (int) r[src]) & M32;
+                    case BPF_STX | BPF_ATOMIC | BPF_DW | ATOMIC_CMPXCHG << 8 ->
+                            r[0] = mem.compareAndExchange64(r[dst] + off[pc], r[0], r[src]);
+                    // ---- calls ----
+                    case BPF_JMP | BPF_CALL -> {
+                        Helper h = p.helpers[pc];
+                        long ctxArg = r[1];
+                        ctx.curProg = p;
+                        ctx.curDepth = depth;
+                        ctx.callSite = pc;
+                        r[0] = h.call(ctx.state, ctxArg, r[2], r[3], r[4], r[5]);
+                        if (ctx.state.tailCallPending()) {
+                            Executable t = ctx.state.takeTailCall();
+                            if (t instanceof InterpExecutable ie && ie.engine == p.exe.engine) {
+                                p = ie.decoded;
+                                ins = p.ins;
+                                off = p.off;
+                                imm = p.imm;
+                                r[1] = ctxArg;
+                                pc = 0;
+                                continue;
+                            }
+                            if (t != null) {                          // another engine's program
+                                r[0] = t.run(ctxArg);
+                                if (depth == base) {
+                                    return r[0];
+                                }
+                                depth--;
+                                p = ctx.retProg[depth];
+                                pc = popFrame(ctx, depth);
+                                ins = p.ins;
+                                off = p.off;
+                                imm = p.imm;
+                                continue;
+                            }
+                        }
+                    }
+                    case BPF_JMP | BPF_CALL | V1 -> {
+                        if (depth + 1 >= Context.MAX_FRAMES) {
+                            throw new ProgramFault(pc, "the call stack of " + (depth + 2) + " frames is too deep");
+                        }
+                        int s = depth * 5;
+                        long[] sv = ctx.saved;
+                        sv[s] = r[6];
+                        sv[s + 1] = r[7];
+                        sv[s + 2] = r[8];
+                        sv[s + 3] = r[9];
+                        sv[s + 4] = r[10];
+                        ctx.retPc[depth] = pc + 1;
+                        ctx.retProg[depth] = p;
+                        depth++;
+                        r[10] -= Context.STACK;
+                        pc = off[pc];
+                        continue;
+                    }
+                    case BPF_JMP | BPF_EXIT -> {
+                        if (depth == base) {
+                            return r[0];
+                        }
+                        depth--;
+                        p = ctx.retProg[depth];
+                        pc = popFrame(ctx, depth);
+                        ins = p.ins;
+                        off = p.off;
+                        imm = p.imm;
+                        continue;
+                    }
+                    default -> rare(ctx, w, dst, src, off[pc], pc);
+                }
+                pc++;
+            }
+        } catch (MemoryFault f) {
+            throw new ProgramFault(pc, f.getMessage(), f);
+        } catch (ProgramFault f) {
+            throw f;
+        } catch (RuntimeException e) {
+            throw new ProgramFault(pc, "run aborted: " + e, e);
+        }
+    }
+
+    /** Restores r6-r10 of the frame returned to; returns the slot to continue at. */
+    private static int popFrame(Context ctx, int depth) {
+        long[] r = ctx.r;
+        long[] sv = ctx.saved;
+        int s = depth * 5;
+        r[6] = sv[s];
+        r[7] = sv[s + 1];
+        r[8] = sv[s + 2];
+        r[9] = sv[s + 3];
+        r[10] = sv[s + 4];
+        return ctx.retPc[depth];
+    }
+
+    /** The atomics other than add and cmpxchg, and LD_ABS/IND: out of line to keep exec small. */
+    private static void rare(Context ctx, int w, int dst, int src, int off, int pc) {
+        long[] r = ctx.r;
+        Arena mem = ctx.arena;
+        long addr = r[dst] + off;
+        boolean dw = (w & 0x18) == BPF_DW;
+        int op = w & 0xff;
+        if (op == (BPF_STX | BPF_ATOMIC | BPF_B) || op == (BPF_STX | BPF_ATOMIC | BPF_H)
+                || op == (BPF_STX | BPF_ATOMIC | BPF_W) || op == (BPF_STX | BPF_ATOMIC | BPF_DW)) {
+            int bytes = sizeBytes(op);
+            long v = r[src];
+            switch ((w >>> 8) & 0xf) {
+                case ATOMIC_ADD_FETCH -> r[src] = dw ? mem.getAndAdd64(addr, v) : mem.getAndAdd32(addr, (int) v) & M32;
+                case ATOMIC_OR -> { if (dw) mem.getAndOr64(addr, v); else mem.getAndOr32(addr, (int) v); }
+                case ATOMIC_OR_FETCH -> r[src] = dw ? mem.getAndOr64(addr, v) : mem.getAndOr32(addr, (int) v) & M32;
+                case ATOMIC_AND -> { if (dw) mem.getAndAnd64(addr, v); else mem.getAndAnd32(addr, (int) v); }
+                case ATOMIC_AND_FETCH -> r[src] = dw ? mem.getAndAnd64(addr, v) : mem.getAndAnd32(addr, (int) v) & M32;
+                case ATOMIC_XOR -> { if (dw) mem.getAndXor64(addr, v); else mem.getAndXor32(addr, (int) v); }
+                case ATOMIC_XOR_FETCH -> r[src] = dw ? mem.getAndXor64(addr, v) : mem.getAndXor32(addr, (int) v) & M32;
+                case ATOMIC_XCHG -> r[src] = dw ? mem.getAndSet64(addr, v) : mem.getAndSet32(addr, (int) v) & M32;
+                case ATOMIC_LOAD_ACQ -> {                  // dst = load_acquire(src + off)
+                    long a = r[src] + off;
+                    long got = mem.load(a, bytes);
+                    VarHandle.acquireFence();
+                    r[dst] = got;
+                }
+                case ATOMIC_STORE_REL -> {                 // store_release(dst + off, src)
+                    VarHandle.releaseFence();
+                    mem.store(addr, bytes, v);
+                }
+                default -> throw new ProgramFault(pc, String.format("unexpected atomic op in %04x", w & 0xfff));
+            }
+            return;
+        }
+        if (isLdAbsInd(op)) {
+            throw new ProgramFault(pc, "BPF_LD_[ABS|IND] is not implemented by the interpreter yet");
+        }
+        throw new ProgramFault(pc, String.format("unexpected op %04x after verification", w & 0xfff));
+    }
+
+    private static boolean isLdAbsInd(int op) {
+        return cls(op) == BPF_LD && (mode(op) == BPF_ABS || mode(op) == BPF_IND);
+    }
+
+    private static boolean jmp32(int op, int a, int b) {
+        return switch (op) {
+            case BPF_JEQ -> a == b;
+            case BPF_JNE -> a != b;
+            case BPF_JGT -> Integer.compareUnsigned(a, b) > 0;
+            case BPF_JGE -> Integer.compareUnsigned(a, b) >= 0;
+            case BPF_JLT -> Integer.compareUnsigned(a, b) < 0;
+            case BPF_JLE -> Integer.compareUnsigned(a, b) <= 0;
+            case BPF_JSET -> (a & b) != 0;
+            case BPF_JSGT -> a > b;
+            case BPF_JSGE -> a >= b;
+            case BPF_JSLT -> a < b;
+            case BPF_JSLE -> a <= b;
+            default -> false;
+        };
+    }
+
+    // kernel/bpf/core.c: div64_u64 / div_u64_rem with the zero cases the verifier patches in
+    static long div64(long a, long b) { return b == 0 ? 0 : Long.divideUnsigned(a, b); }
+
+    static long mod64(long a, long b) { return b == 0 ? a : Long.remainderUnsigned(a, b); }
+
+    static long div32(long a, long b) {
+        int d = (int) b;
+        return d == 0 ? 0 : Integer.divideUnsigned((int) a, d) & M32;
+    }
+
+    static long mod32(long a, long b) {
+        int d = (int) b;
+        return d == 0 ? a & M32 : Integer.remainderUnsigned((int) a, d) & M32;
+    }
+
+    // Java's / and % already give LONG_MIN / -1 = LONG_MIN and LONG_MIN % -1 = 0, as BPF wants.
+    static long sdiv64(long a, long b) { return b == 0 ? 0 : a / b; }
+
+    static long smod64(long a, long b) { return b == 0 ? a : a % b; }
+
+    static long sdiv32(long a, long b) {
+        int d = (int) b;
+        return d == 0 ? 0 : ((int) a / d) & M32;
+    }
+
+    static long smod32(long a, long b) {
+        int d = (int) b;
+        return d == 0 ? a & M32 : ((int) a % d) & M32;
+    }
+}

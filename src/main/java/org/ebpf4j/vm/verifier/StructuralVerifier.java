@@ -1,0 +1,73 @@
+package org.ebpf4j.vm.verifier;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.ebpf4j.vm.ProgramImage;
+import org.ebpf4j.vm.VerifierException;
+import org.ebpf4j.vm.VerifierOption;
+import org.ebpf4j.vm.helper.HelperProto;
+import org.ebpf4j.vm.helper.HelperTable;
+
+/**
+ * The load-time checks that need no value tracking, in the order kernel/bpf/verifier.c
+ * bpf_check() runs them, so that the first complaint is the kernel's:
+ * <ol>
+ *   <li>size (syscall.c bpf_prog_load(): empty or over BPF_COMPLEXITY_LIMIT_INSNS);</li>
+ *   <li>{@link LdImmPass}: LDX fields, ld_imm64 pairs, unknown opcodes;</li>
+ *   <li>{@link Subprogs}: call targets, kfuncs, jumps confined to their subprogram, last insn;</li>
+ *   <li>{@link Cfg}: unreachable code, jumps into an ld_imm64;</li>
+ *   <li>{@link InsnChecks}: reserved fields, register numbers, frame pointer, helper ids;</li>
+ *   <li>{@link InitDataflow}: reads of registers never written;</li>
+ *   <li>{@link Cfg#checkCallDepth}: at most 8 call frames.</li>
+ * </ol>
+ * What it does not do (the full verifier, later): pointer types, bounds, stack-slot tracking,
+ * helper argument types, loop termination.
+ */
+public final class StructuralVerifier {
+    /** kernel/bpf/verifier.c BPF_COMPLEXITY_LIMIT_INSNS: the most slots a privileged load takes. */
+    public static final int BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+
+    private final HelperTable helpers;
+    private final Set<VerifierOption> options;
+
+    public StructuralVerifier(HelperTable helpers, Set<VerifierOption> options) {
+        this.helpers = helpers;
+        this.options = options.isEmpty() ? EnumSet.noneOf(VerifierOption.class) : EnumSet.copyOf(options);
+    }
+
+    public StructuralVerifier(HelperTable helpers) {
+        this(helpers, Set.of());
+    }
+
+    /** @throws VerifierException naming the first offending slot in the kernel's words */
+    public VerifiedProgram verify(ProgramImage image) {
+        int len = image.insns().size();
+        if (len == 0) {
+            throw new VerifierException(0, "program is empty");
+        }
+        if (len > BPF_COMPLEXITY_LIMIT_INSNS) {
+            throw new VerifierException(BPF_COMPLEXITY_LIMIT_INSNS, "program too large (" + len
+                    + " insns, at most " + BPF_COMPLEXITY_LIMIT_INSNS + ")");
+        }
+        Slots s = new Slots(image.insns());
+        LdImmPass.run(s);
+        int[] starts = Subprogs.find(s);
+        Cfg cfg = new Cfg(s, starts);
+        cfg.checkReachable(options.contains(VerifierOption.ALLOW_UNREACHABLE));
+        new InsnChecks(s, helpers, !options.contains(VerifierOption.ALLOW_CONSTANT_TRAPS)).run();
+        int entry = 1 << 1;
+        if (options.contains(VerifierOption.ENTRY_R2_INITIALISED)) {
+            entry |= 1 << 2;
+        }
+        new InitDataflow(s, cfg).run(entry);
+        cfg.checkCallDepth();
+
+        HelperProto[] helperAt = new HelperProto[len];
+        for (int i = 0; i < len; i++) {
+            if (!s.second[i] && s.isHelperCall(i)) {
+                helperAt[i] = helpers.lookup(s.imm[i]);
+            }
+        }
+        return new VerifiedProgram(image, starts, helperAt);
+    }
+}

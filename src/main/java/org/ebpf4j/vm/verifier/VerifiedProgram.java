@@ -1,0 +1,17 @@
+package org.ebpf4j.vm.verifier;
+
+import org.ebpf4j.vm.ProgramImage;
+import org.ebpf4j.vm.helper.HelperProto;
+
+/**
+ * What the structural verifier learnt and an engine needs: where subprograms start and which
+ * helper each call site calls (looked up once, here).
+ *
+ * @param subprogStarts sorted slot indices; element 0 is 0
+ * @param helperAt      per slot: the helper a {@code call} there invokes, else null
+ */
+public record VerifiedProgram(ProgramImage image, int[] subprogStarts, HelperProto[] helperAt) {
+    public boolean isSubprogStart(int insn) {
+        return java.util.Arrays.binarySearch(subprogStarts, insn) >= 0;
+    }
+}
