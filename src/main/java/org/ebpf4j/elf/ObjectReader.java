@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.ebpf4j.btf.Btf;
+import org.ebpf4j.btf.BtfExt;
 import org.ebpf4j.isa.Insn;
 
 /**
@@ -51,7 +53,12 @@ public final class ObjectReader {
      * @param file a name for messages; its base name up to the first '.' becomes the object name
      */
     public static ObjectSpec read(byte[] bytes, String file) {
-        return new Reading(ElfFile.parse(bytes.clone(), file)).run();
+        return read(bytes, file, Kconfig.model());
+    }
+
+    /** Reads an object, giving {@code __kconfig} externs the values of {@code kconfig}. */
+    public static ObjectSpec read(byte[] bytes, String file, Kconfig kconfig) {
+        return new Reading(ElfFile.parse(bytes.clone(), file), kconfig).run();
     }
 
     /** libbpf's object name: base name of the path, cut at its first '.'. */
@@ -72,10 +79,14 @@ public final class ObjectReader {
         private final Map<String, SymbolTarget> externs = new HashMap<>();
         private final Map<Integer, Insn[]> sectionInsns = new LinkedHashMap<>();
         private final Map<Integer, List<BpfFunction>> functions = new LinkedHashMap<>();
+        private final Kconfig kconfig;
         private int textIndex = -1;
+        private Btf btf;
+        private BtfExt btfExt;
 
-        Reading(ElfFile elf) {
+        Reading(ElfFile elf, Kconfig kconfig) {
             this.elf = elf;
+            this.kconfig = kconfig;
             this.objName = objectName(elf.name());
         }
 
@@ -92,9 +103,20 @@ public final class ObjectReader {
                 maps.addAll(LegacyMaps.read(elf, legacy, offsets));
                 mapDefs.put(legacy.index(), offsets);
             }
+            readBtf();
+            ElfSection btfMaps = elf.section(BtfMaps.SECTION);
+            if (btfMaps != null) {
+                Map<Long, String> offsets = new HashMap<>();
+                maps.addAll(BtfMaps.read(elf, btfMaps, btf, offsets));
+                mapDefs.put(btfMaps.index(), offsets);
+            }
             readDataSections();
-            readExternsWithoutBtf();
+            MapSpec kcfg = Externs.collect(elf, btf, objName, kconfig, externs);
+            if (kcfg != null) {
+                maps.add(kcfg);
+            }
             readFunctions();
+            ExtInfo ext = ExtInfo.of(elf, btfExt, sectionInsns);
 
             RelocationCollector collector = new RelocationCollector(elf, textIndex, mapDefs, dataMaps, externs);
             Map<Integer, Map<Integer, SymbolTarget>> targets = new HashMap<>();
@@ -102,7 +124,7 @@ public final class ObjectReader {
                 targets.put(e.getKey(), collector.collect(elf.sections().get(e.getKey()), e.getValue()));
             }
             ProgramLinker linker = new ProgramLinker(elf.name(), sectionInsns, targets, functions, textIndex,
-                    Map.of(), Map.of(), Map.of());
+                    ext.funcInfo(), ext.lineInfo(), ext.coreFixups());
             List<ProgramSpec> programs = new ArrayList<>();
             for (List<BpfFunction> fns : functions.values()) {
                 for (BpfFunction fn : fns) {
@@ -115,7 +137,7 @@ public final class ObjectReader {
                     programs.add(linker.link(fn, kind));
                 }
             }
-            return new ObjectSpec(objName, programs, maps, license, kernVersion, dataSections);
+            return new ObjectSpec(objName, programs, maps, license, kernVersion, dataSections, btf);
         }
 
         private String license() {
@@ -152,14 +174,25 @@ public final class ObjectReader {
                 String mapName = InternalMaps.name(objName, s.name());
                 List<DataSection.Variable> vars = InternalMaps.variables(elf, s);
                 byte[] bytes = elf.bytes(s);
-                maps.add(InternalMaps.map(mapName, origin, s, bytes, vars, 0));
+                int dsId = btf == null ? 0 : btf.findByName(s.name(), org.ebpf4j.btf.BtfType.DataSec.class)
+                        .map(org.ebpf4j.btf.BtfType::id).orElse(0);
+                maps.add(InternalMaps.map(mapName, origin, s, bytes, vars, dsId));
                 dataMaps.put(s.index(), mapName);
                 dataSections.add(new DataSection(s.name(), mapName, origin, s.size(), vars));
             }
         }
 
-        /** Without BTF, externs cannot be told apart or laid out; a reference to one fails in the collector. */
-        private void readExternsWithoutBtf() {}
+        private void readBtf() {
+            ElfSection s = elf.section(".BTF");
+            if (s == null) {
+                return;
+            }
+            btf = Btf.parse(elf.bytes(s));
+            ElfSection ext = elf.section(".BTF.ext");
+            if (ext != null) {
+                btfExt = BtfExt.parse(elf.bytes(ext), btf);
+            }
+        }
 
         private void readFunctions() {
             for (ElfSection s : elf.sections()) {

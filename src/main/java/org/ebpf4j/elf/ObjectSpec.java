@@ -14,9 +14,10 @@ import java.util.Optional;
  * @param license      the {@code license} section's string ("" if absent)
  * @param kernVersion  the {@code version} section's value (0 if absent)
  * @param dataSections global data sections behind the internal maps
+ * @param btf          the object's {@code .BTF}, or null if it has none
  */
 public record ObjectSpec(String name, List<ProgramSpec> programs, List<MapSpec> maps, String license,
-                         int kernVersion, List<DataSection> dataSections) {
+                         int kernVersion, List<DataSection> dataSections, org.ebpf4j.btf.Btf btf) {
 
     public ObjectSpec {
         programs = List.copyOf(programs);
