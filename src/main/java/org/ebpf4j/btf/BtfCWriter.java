@@ -18,6 +18,9 @@ final class BtfCWriter {
     /** Nesting of declarations being printed; corrupt BTF can make a type contain itself. */
     private int depth;
     private static final int MAX_DEPTH = 64;
+    /** Corrupt BTF can make inlined anonymous types blow up exponentially; real ones stay far below. */
+    private static final int MAX_OUTPUT = 1 << 20;
+    private final java.util.Map<Integer, Integer> alignCache = new java.util.HashMap<>();
 
     BtfCWriter(Btf btf) {
         this.btf = btf;
@@ -58,6 +61,10 @@ final class BtfCWriter {
         long off = 0;
         boolean prevBitfield = false;
         for (BtfType.Member m : t.members()) {
+            if (out.length() > MAX_OUTPUT) {
+                throw new BtfFormatException(".BTF", btf.offsetOf(t.id()), "type [" + t.id() + "]: C declaration exceeds "
+                        + MAX_OUTPUT + " characters");
+            }
             int mSz = m.bitfieldSize();
             long mOff = m.bitOffset();
             int mAlign = packed ? 1 : alignOf(m.type());
@@ -96,6 +103,14 @@ final class BtfCWriter {
 
     private int alignOf(int id, int depth) {
         if (depth > Btf.MAX_RESOLVE_DEPTH) return 1;
+        Integer cached = alignCache.get(id);
+        if (cached != null) return cached;
+        int a = computeAlignOf(id, depth);
+        alignCache.put(id, a);
+        return a;
+    }
+
+    private int computeAlignOf(int id, int depth) {
         BtfType t = btf.type(id);
         switch (t) {
             case BtfType.Int i -> { return (int) Math.min(PTR_SIZE, i.size()); }
