@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.ebpf4j.btf.Btf;
 import org.ebpf4j.btf.BtfType;
+import org.ebpf4j.elf.CoreFixup;
 import org.ebpf4j.elf.DataSection;
 import org.ebpf4j.elf.LineInfo;
 import org.ebpf4j.elf.MapSpec;
@@ -98,6 +99,11 @@ public final class DumpCommand implements Callable<Integer> {
             }
             for (Relocation r : p.relocations()) {
                 sb.append("    reloc insn ").append(r.insn()).append(": ").append(describe(r)).append('\n');
+            }
+            for (CoreFixup c : p.coreFixups()) {
+                sb.append("    co-re insn ").append(c.insnOff()).append(": ").append(c.kind()).append(' ').append(c.accessor())
+                        .append("  ").append(c.oldValue()).append(" -> ")
+                        .append(c.poisoned() ? "poisoned" : Long.toString(c.newValue())).append('\n');
             }
         }
         sb.append("\nmaps:\n");
@@ -202,6 +208,9 @@ public final class DumpCommand implements Callable<Integer> {
             p.funcInfo().forEach(f -> funcs.addObject().put("insn", f.insnOff()).put("type_id", f.typeId()));
             ArrayNode relos = n.putArray("relocations");
             p.relocations().forEach(r -> relos.addObject().put("insn", r.insn()).put("what", describe(r)));
+            ArrayNode core = n.putArray("core_relocations");
+            p.coreFixups().forEach(c -> core.addObject().put("insn", c.insnOff()).put("kind", c.kind())
+                    .put("accessor", c.accessor()).put("old", c.oldValue()).put("new", c.newValue()).put("poisoned", c.poisoned()));
         }
         ArrayNode maps = root.putArray("maps");
         o.maps().forEach(m -> maps.add(mapJson(mapper, m)));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.ebpf4j.btf.Btf;
 import org.ebpf4j.btf.BtfExt;
 import org.ebpf4j.isa.Insn;
 
@@ -15,12 +16,18 @@ import org.ebpf4j.isa.Insn;
 record ExtInfo(Map<Integer, List<FuncInfo>> funcInfo, Map<Integer, List<LineInfo>> lineInfo,
                Map<Integer, List<CoreFixup>> coreFixups) {
 
-    static ExtInfo of(ElfFile elf, BtfExt ext, Map<Integer, Insn[]> sectionInsns) {
+    /**
+     * Converts the records and applies CO-RE relocations to {@code sectionInsns} in place (before
+     * linking, so every copy of a subprogram carries them) against {@code target}.
+     */
+    static ExtInfo of(ElfFile elf, Btf btf, BtfExt ext, Btf target, Map<Integer, Insn[]> sectionInsns) {
         Map<Integer, List<FuncInfo>> fi = new HashMap<>();
         Map<Integer, List<LineInfo>> li = new HashMap<>();
+        Map<Integer, List<CoreFixup>> cf = new HashMap<>();
         if (ext == null) {
-            return new ExtInfo(fi, li, Map.of());
+            return new ExtInfo(fi, li, cf);
         }
+        CoreApplier core = new CoreApplier(elf, btf, target);
         for (Map.Entry<Integer, Insn[]> e : sectionInsns.entrySet()) {
             ElfSection sec = elf.sections().get(e.getKey());
             int n = e.getValue().length;
@@ -34,8 +41,12 @@ record ExtInfo(Map<Integer, List<FuncInfo>> funcInfo, Map<Integer, List<LineInfo
             }
             fi.put(sec.index(), f);
             li.put(sec.index(), l);
+            List<BtfExt.CoreRelo> relos = ext.coreRelos(sec.name());
+            if (!relos.isEmpty()) {
+                cf.put(sec.index(), core.apply(sec, e.getValue(), relos));
+            }
         }
-        return new ExtInfo(fi, li, Map.of());
+        return new ExtInfo(fi, li, cf);
     }
 
     private static int index(ElfFile elf, ElfSection sec, long byteOff, int insnCount, String what) {

@@ -58,7 +58,15 @@ public final class ObjectReader {
 
     /** Reads an object, giving {@code __kconfig} externs the values of {@code kconfig}. */
     public static ObjectSpec read(byte[] bytes, String file, Kconfig kconfig) {
-        return new Reading(ElfFile.parse(bytes.clone(), file), kconfig).run();
+        return read(bytes, file, kconfig, Btf.modelKernel());
+    }
+
+    /**
+     * Reads an object, relocating CO-RE accesses against {@code target} (the modelled kernel's
+     * BTF by default; the host backend will pass {@code /sys/kernel/btf/vmlinux}).
+     */
+    public static ObjectSpec read(byte[] bytes, String file, Kconfig kconfig, Btf target) {
+        return new Reading(ElfFile.parse(bytes.clone(), file), kconfig, target).run();
     }
 
     /** libbpf's object name: base name of the path, cut at its first '.'. */
@@ -84,8 +92,11 @@ public final class ObjectReader {
         private Btf btf;
         private BtfExt btfExt;
 
-        Reading(ElfFile elf, Kconfig kconfig) {
+        private final Btf target;
+
+        Reading(ElfFile elf, Kconfig kconfig, Btf target) {
             this.elf = elf;
+            this.target = target;
             this.kconfig = kconfig;
             this.objName = objectName(elf.name());
         }
@@ -116,7 +127,7 @@ public final class ObjectReader {
                 maps.add(kcfg);
             }
             readFunctions();
-            ExtInfo ext = ExtInfo.of(elf, btfExt, sectionInsns);
+            ExtInfo ext = ExtInfo.of(elf, btf, btfExt, target, sectionInsns);
 
             RelocationCollector collector = new RelocationCollector(elf, textIndex, mapDefs, dataMaps, externs);
             Map<Integer, Map<Integer, SymbolTarget>> targets = new HashMap<>();

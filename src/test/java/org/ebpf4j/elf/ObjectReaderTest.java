@@ -195,6 +195,36 @@ class ObjectReaderTest {
         assertEquals(java.util.Set.of(0L, 4L, 8L), offsets);
     }
 
+    private static long modelOffset(String struct, String member) {
+        org.ebpf4j.btf.Btf k = org.ebpf4j.btf.Btf.modelKernel();
+        var st = (org.ebpf4j.btf.BtfType.Struct) k.findByName(struct, org.ebpf4j.btf.BtfType.Struct.class).orElseThrow();
+        return st.members().stream().filter(m -> m.name().equals(member)).findFirst().orElseThrow().bitOffset() / 8;
+    }
+
+    @Test
+    void coreRelocationsAreAppliedAgainstTheModelKernel() {
+        ProgramSpec p = read("core").program("core_reads").orElseThrow();
+        List<CoreFixup> fx = p.coreFixups();
+        assertFalse(fx.isEmpty());
+        CoreFixup pid = fx.stream().filter(f -> f.kind().equals("field_byte_offset") && f.accessor().startsWith("task_struct")
+                && f.newValue() == modelOffset("task_struct", "pid")).findFirst().orElseThrow(() -> new AssertionError(fx.toString()));
+        assertFalse(pid.poisoned());
+        List<CoreFixup> exists = fx.stream().filter(f -> f.kind().equals("field_exists")).toList();
+        assertEquals(2, exists.size(), fx.toString());
+        assertTrue(exists.stream().anyMatch(f -> f.accessor().startsWith("task_struct:") && f.newValue() == 1 && !f.poisoned()));
+        assertTrue(exists.stream().anyMatch(f -> f.accessor().startsWith("task_struct___future") && f.newValue() == 0),
+                "a field the model lacks does not exist (libbpf: no candidate → 0)");
+        // the fixed-up instruction carries the new value
+        Insn at = p.insns().get(pid.insnOff());
+        assertEquals(pid.newValue(), at.isLdImm64() ? at.imm() : (at.cls() == BPF_LDX ? at.off() : at.imm()));
+        // tp_btf seed: task->cgroups->dfl_cgrp through the model's layout
+        ProgramSpec seed = read("cgrp_storage_tp_btf").program("on_enter").orElseThrow();
+        assertTrue(seed.coreFixups().stream().anyMatch(f -> f.accessor().startsWith("css_set")
+                && f.newValue() == modelOffset("css_set", "dfl_cgrp")), seed.coreFixups().toString());
+        assertTrue(seed.coreFixups().stream().anyMatch(f -> f.accessor().startsWith("task_struct")
+                && f.newValue() == modelOffset("task_struct", "cgroups")), seed.coreFixups().toString());
+    }
+
     @Test
     void legacyMapsSectionIsStillRead() {
         ObjectSpec o = read("legacy_maps");
