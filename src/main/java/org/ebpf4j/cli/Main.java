@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             ConformanceCommand.class,
+            DumpCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,205 @@
+/*
+ * The kernel types ebpf4j models, as the BTF a CO-RE program is relocated against
+ * (Btf.modelKernel()). Field names and types follow Linux 6.18 (include/linux/sched.h,
+ * cgroup-defs.h, kernfs.h, include/net/sock.h); only the fields our model can give a meaning are
+ * present, so offsets differ from a real vmlinux: CO-RE is what makes programs not care.
+ * The UAPI context structs come from uapi-6.18.h, generated from this machine's
+ * /sys/kernel/btf/vmlinux (Linux 6.18) by the Makefile.
+ *
+ * Rebuild: make -C src/main/btf
+ */
+typedef unsigned char __u8;
+typedef unsigned short __u16;
+typedef unsigned int __u32;
+typedef unsigned long long __u64;
+typedef signed char __s8;
+typedef short __s16;
+typedef int __s32;
+typedef long long __s64;
+typedef __u16 __be16;
+typedef __u32 __be32;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef int pid_t;
+typedef _Bool bool;
+
+typedef struct { int counter; } atomic_t;
+typedef struct { long long counter; } atomic64_t;
+typedef struct { atomic_t refs; } refcount_t;
+typedef struct { __u32 val; } kuid_t;
+typedef struct { __u32 val; } kgid_t;
+
+#include "uapi-6.18.h"
+
+enum pid_type {
+	PIDTYPE_PID,
+	PIDTYPE_TGID,
+	PIDTYPE_PGID,
+	PIDTYPE_SID,
+	PIDTYPE_MAX,
+};
+
+/* include/linux/net.h */
+enum sock_type {
+	SOCK_STREAM = 1,
+	SOCK_DGRAM = 2,
+	SOCK_RAW = 3,
+	SOCK_RDM = 4,
+	SOCK_SEQPACKET = 5,
+	SOCK_DCCP = 6,
+	SOCK_PACKET = 10,
+};
+
+struct kernfs_node {
+	atomic_t count;
+	atomic_t active;
+	struct kernfs_node *__parent;
+	const char *name;
+	unsigned short flags;
+	unsigned short mode;
+	u64 id;
+};
+
+struct cgroup;
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+	int id;
+	unsigned int flags;
+	u64 serial_nr;
+	struct cgroup_subsys_state *parent;
+};
+
+struct cgroup {
+	struct cgroup_subsys_state self;
+	unsigned long flags;
+	int level;
+	int max_depth;
+	int nr_descendants;
+	struct kernfs_node *kn;
+	struct cgroup *ancestors[];
+};
+
+#define CGROUP_SUBSYS_COUNT 12
+
+struct css_set {
+	struct cgroup_subsys_state *subsys[CGROUP_SUBSYS_COUNT];
+	refcount_t refcount;
+	struct css_set *dom_cset;
+	struct cgroup *dfl_cgrp;
+	int nr_tasks;
+};
+
+struct cred {
+	atomic_t usage;
+	kuid_t uid;
+	kgid_t gid;
+	kuid_t suid;
+	kgid_t sgid;
+	kuid_t euid;
+	kgid_t egid;
+};
+
+#define TASK_COMM_LEN 16
+
+struct task_struct {
+	unsigned int __state;
+	unsigned int flags;
+	int prio;
+	u64 start_time;
+	pid_t pid;
+	pid_t tgid;
+	struct task_struct *real_parent;
+	struct task_struct *parent;
+	struct task_struct *group_leader;
+	const struct cred *real_cred;
+	const struct cred *cred;
+	char comm[TASK_COMM_LEN];
+	struct css_set *cgroups;
+};
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+		__be16 u6_addr16[8];
+		__be32 u6_addr32[4];
+	} in6_u;
+};
+
+typedef __u64 __addrpair;
+typedef __u32 __portpair;
+
+struct sock_common {
+	union {
+		__addrpair skc_addrpair;
+		struct {
+			__be32 skc_daddr;
+			__be32 skc_rcv_saddr;
+		};
+	};
+	union {
+		unsigned int skc_hash;
+		__u16 skc_u16hashes[2];
+	};
+	union {
+		__portpair skc_portpair;
+		struct {
+			__be16 skc_dport;
+			__u16 skc_num;
+		};
+	};
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+	unsigned char skc_reuse: 4;
+	unsigned char skc_reuseport: 1;
+	unsigned char skc_ipv6only: 1;
+	unsigned char skc_net_refcnt: 1;
+	int skc_bound_dev_if;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+	atomic64_t skc_cookie;
+};
+
+struct sock_cgroup_data {
+	struct cgroup *cgroup;
+	u32 classid;
+	u16 prioidx;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	int sk_rcvbuf;
+	int sk_sndbuf;
+	u32 sk_mark;
+	u32 sk_priority;
+	u16 sk_type;
+	u16 sk_protocol;
+	struct sock_cgroup_data sk_cgrp_data;
+	void *sk_user_data;
+};
+
+/*
+ * Roots: functions whose prototypes name every type above keep them all in .BTF (BPF
+ * functions take at most five arguments, hence two). Never called; they exist for their BTF.
+ */
+__attribute__((used, noinline)) int ebpf4j_model_kernel_types(struct task_struct *task,
+		struct sock *sk, struct cgroup *cgrp, enum pid_type type)
+{
+	return type;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_uapi_types(struct __sk_buff *skb,
+		struct bpf_sock *bsk, struct bpf_sock_addr *addr, struct bpf_sockopt *opt,
+		struct bpf_sock_ops *ops)
+{
+	return 0;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_pointee_types(struct css_set *cset,
+		struct kernfs_node *kn, struct cgroup_subsys_state *css, struct bpf_flow_keys *keys,
+		enum sock_type type)
+{
+	return type;
+}

@@ -1,0 +1,46 @@
+package org.ebpf4j.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.ebpf4j.rcu.Rcu;
+import org.openjdk.jmh.annotations.*;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Issue 7 targets: read-side overhead per program run (≤ 2 ns) and synchronize() latency
+ * (≤ 50 µs when no reader is in a long section). {@code readSection} minus {@code baseline} is
+ * the cost a program run pays for being a read-side section.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class RcuBench {
+    private Rcu rcu;
+    private Rcu.Reader reader;
+    private long value = 42;
+
+    @Setup
+    public void setup() {
+        rcu = new Rcu("bench");
+        reader = rcu.reader();
+    }
+
+    @TearDown
+    public void tearDown() { rcu.close(); }
+
+    @Benchmark
+    public void baseline(Blackhole bh) { bh.consume(value); }
+
+    @Benchmark
+    public void readSection(Blackhole bh) {
+        reader.lock();
+        bh.consume(value);
+        reader.unlock();
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public void synchronize() { rcu.synchronize(); }
+}
