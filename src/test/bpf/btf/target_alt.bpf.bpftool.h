@@ -45,6 +45,26 @@ enum pid_type {
 	PIDTYPE_NEW = 42,
 };
 
+struct cgroup;
+
+struct css_set {
+	void *subsys[4];
+	struct cgroup *dfl_cgrp;
+};
+
+struct kernfs_node;
+
+struct cgroup {
+	long flags;
+	int level;
+	struct kernfs_node *kn;
+};
+
+struct kernfs_node {
+	int pad;
+	u64 id;
+};
+
 #ifndef BPF_NO_PRESERVE_ACCESS_INDEX
 #pragma clang attribute pop
 #endif
