@@ -2,6 +2,7 @@ package org.ebpf4j.vm.verifier;
 
 import static org.ebpf4j.isa.Opcodes.*;
 
+import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.vm.VerifierException;
 import org.ebpf4j.vm.helper.HelperTable;
 
@@ -48,7 +49,7 @@ final class InsnChecks {
             throw fail(i, "R" + reg + " is invalid");
         }
         if (reg == FP) {
-            throw fail(i, "frame pointer is read only");
+            throw new VerifierException(i, Errno.EACCES, "frame pointer is read only");
         }
     }
 
