@@ -36,7 +36,6 @@ final class Decoded {
     final long[] imm;
     final Helper[] helpers;
     final VerifiedProgram verified;
-    InterpExecutable exe;
 
     Decoded(VerifiedProgram v) {
         this.verified = v;

@@ -187,7 +187,7 @@ final class Machine {
                         r[0] = h.call(ctx.state, ctxArg, r[2], r[3], r[4], r[5]);
                         if (ctx.state.tailCallPending()) {
                             Executable t = ctx.state.takeTailCall();
-                            if (t instanceof InterpExecutable ie && ie.engine == p.exe.engine) {
+                            if (t instanceof InterpExecutable ie && ie.engine == ctx.engine) {
                                 p = ie.decoded;
                                 ins = p.ins;
                                 off = p.off;
