@@ -287,17 +287,30 @@ class JitCallTest {
 
     @Test
     void uncompilableProgramsFallBackAndSaySo() {
-        // ALU32 movsx with off 32 passes the structural verifier but is no instruction: the
-        // interpreter faults on it, and so must the fallback the JIT uses for it.
-        Engine jit = new JitCompiler(arena, helpers, Set.of(), 1);
-        ProgramImage image = prog(movK(1, 5), ins(BPF_ALU | BPF_MOV | BPF_X, 0, 1, 32, 0), exit());
-        Executable e;
-        try {
-            e = jit.load(image);
-        } catch (org.ebpf4j.vm.VerifierException rejected) {
-            return;                                                  // the verifier caught it first: nothing to fall back on
+        // 4000 subprograms (Linux stops at BPF_MAX_SUBPROGS = 256; the structural verifier does not
+        // count them): the callback switch over them would pass 64 KiB, so the program runs on the
+        // interpreter, says so, and still gives the interpreter's answer.
+        int n = 4000;
+        List<Insn> p = new ArrayList<>();
+        p.add(movK(6, 0));
+        for (int k = 0; k < n; k++) {                              // main: r6 += sub_k()
+            p.add(callLocal(0));
+            p.add(alu64X(BPF_ADD, 6, 0));
         }
+        p.add(movX(0, 6));
+        p.add(exit());
+        int mainLen = p.size();
+        for (int k = 0; k < n; k++) {
+            int callAt = 1 + 2 * k;
+            int target = mainLen + 2 * k;
+            p.set(callAt, callLocal(target - callAt - 1));
+            p.add(movK(0, k));
+            p.add(exit());
+        }
+        ProgramImage image = new ProgramImage("many_subprogs", p);
+        Executable e = jit().load(image);
         assertTrue(e.engineName().startsWith("interp (jit fallback: "), e.engineName());
-        assertThrows(ProgramFault.class, () -> e.run(0));
+        assertEquals((long) n * (n - 1) / 2, e.run(0));
+        assertEquals(new Interpreter(arena, helpers).load(image).run(0), e.run(0));
     }
 }
