@@ -70,6 +70,8 @@ public final class Net {
 
     CgroupRunner runner() { return runner; }
 
+    Sockopts sockopts() { return sockopts; }
+
     long nextCookie() { return cookies.incrementAndGet(); }
 
     /** {@code init_net}'s cookie, what {@code bpf_get_netns_cookie} returns (the first namespace: 1). */

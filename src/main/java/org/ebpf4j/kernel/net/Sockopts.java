@@ -103,7 +103,7 @@ final class Sockopts {
                 requireInt(v, what);
                 switch (optname) {
                     case SO_MARK -> {
-                        if (!task.capable(Cap.NET_ADMIN)) {
+                        if (task != null && !task.capable(Cap.NET_ADMIN)) {   // bpf_setsockopt (task null) checks no capability
                             throw new BpfException(Errno.EPERM, "SO_MARK needs CAP_NET_ADMIN");
                         }
                         s.mark = intOf(v);
