@@ -8,7 +8,8 @@ import org.ebpf4j.map.MapFlags;
  * ({@link KernelObject#anyGet()}: maps count it as a user reference), dropped when the fd closes.
  * New kinds (cgroup directories, sockets, pidfds) join the permits list as they arrive.
  */
-public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.Stdio, File.CgroupFile {
+public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.SocketFile,
+        File.CgroupFile, File.Stdio {
     /** {@code FMODE_READ}: the fd was opened for reading. */
     int FMODE_READ = 1;
     /** {@code FMODE_WRITE}: the fd was opened for writing. */
@@ -62,6 +63,14 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
     /** A BTF fd ({@code btf_fops}). */
     record BtfFile(BtfObject btf, int mode) implements File {
         @Override public KernelObject object() { return btf; }
+    }
+
+    /**
+     * A socket fd ({@code socket_file_ops}); {@code sock} is an {@code org.ebpf4j.kernel.net.Socket}
+     * (typed as its base here so this package does not import the layer above it).
+     */
+    record SocketFile(KernelObject sock, int mode) implements File {
+        @Override public KernelObject object() { return sock; }
     }
 
     /** fds 0, 1, 2: present so that BPF fds start at 3 as on Linux; not BPF objects. */
