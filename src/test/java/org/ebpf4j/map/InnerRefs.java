@@ -44,7 +44,7 @@ final class InnerRefs {
     private final Map<BpfMap, Counted> byMap = new HashMap<>();
     private int nextFd = 3;
     /** An fd that is open but not a map (EINVAL when used as one). */
-    static final int NOT_A_MAP_FD = 1000;
+    static final int NOT_A_MAP_FD = -2;
 
     /** A new map's first reference, as its fd. */
     synchronized int open(BpfMap map) {
