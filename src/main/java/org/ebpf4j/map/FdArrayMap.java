@@ -104,6 +104,13 @@ abstract class FdArrayMap<T> extends MapBase implements FdValueMap<T> {
         store(i, object);
     }
 
+    @Override
+    public final void dropUnused(T object) {
+        if (object != null) {
+            put(object, false);
+        }
+    }
+
     private int checkedIndex(byte[] key, long flags) {
         if (flags != MapFlags.BPF_ANY) {
             throw new BpfException(Errno.EINVAL, type() + " update flags 0x" + Long.toHexString(flags) + ": only BPF_ANY");

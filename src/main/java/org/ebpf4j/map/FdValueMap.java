@@ -29,6 +29,36 @@ public interface FdValueMap<T> extends BpfMap {
     T objectAt(byte[] key);
 
     /**
+     * The slots an object file declares with BTF ({@code __array(values, ...)} initialised as
+     * {@code .values = { [i] = &inner }}): what libbpf's {@code init_map_in_map_slots} /
+     * {@code init_prog_array_slots} do right after creating the map, slot {@code i} keyed by the
+     * u32 {@code i} through {@link #updateObject} with BPF_ANY. {@code slots.get(i)} null leaves
+     * slot {@code i} empty. The map owns every non-null reference, also when a slot fails (the
+     * ones after it are dropped too). No wait for programs: none can reach a map being loaded.
+     *
+     * @throws BpfException naming the slot, with the update's errno (E2BIG, EINVAL, ...)
+     */
+    default void initSlots(java.util.List<T> slots) {
+        for (int i = 0; i < slots.size(); i++) {
+            T obj = slots.get(i);
+            if (obj == null) {
+                continue;
+            }
+            try {
+                updateObject(new byte[] {(byte) i, (byte) (i >>> 8), (byte) (i >>> 16), (byte) (i >>> 24)}, obj, MapFlags.BPF_ANY);
+            } catch (BpfException e) {
+                for (int j = i + 1; j < slots.size(); j++) {
+                    dropUnused(slots.get(j));
+                }
+                throw new BpfException(e.errno(), "initial slot " + i + " of " + type() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Drops a reference the map was handed but did not store ({@code map_fd_put_ptr}, no defer). */
+    void dropUnused(T object);
+
+    /**
      * BPF_MAP_UPDATE_BATCH ({@code generic_map_update_batch}): {@code count} keys and fds packed
      * back to back, each through {@link #updateFd}; stops at the first failure with what was done.
      * For map-in-map the syscall layer then waits once ({@link MapWait#maybeWaitBpfPrograms}),

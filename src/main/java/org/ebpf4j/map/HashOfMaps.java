@@ -103,6 +103,13 @@ public final class HashOfMaps extends HashTab implements FdValueMap<InnerMapRef>
     }
 
     @Override
+    public void dropUnused(InnerMapRef ref) {
+        if (ref != null) {
+            ref.put();
+        }
+    }
+
+    @Override
     public InnerMapRef objectAt(byte[] key) {
         checkKey(key);
         long v = valueAddrOf(key);

@@ -290,6 +290,35 @@ class MapInMapTest {
     }
 
     @Test
+    void btfDeclaredInitialSlots() {   // the loader's init_map_in_map_slots (spec §7.1 step 4: libbpf fills the slots)
+        try (TestEnv t = new TestEnv(1)) {
+            InnerRefs fds = new InnerRefs();
+            BpfMap aom = outer(t, MapType.ARRAY_OF_MAPS, 3, t.create(INNER));
+            BpfMap hom = outer(t, MapType.HASH_OF_MAPS, 3, t.create(INNER));
+            BpfMap a = t.create(INNER);
+            BpfMap b = t.create(INNER);
+            int fa = fds.open(a);
+            int fb = fds.open(b);
+            var r = fds.resolver();
+            fdMap(aom).initSlots(java.util.Arrays.asList(r.resolve(fa), null, r.resolve(fb)));
+            fdMap(hom).initSlots(java.util.Arrays.asList(null, r.resolve(fb)));
+            assertEquals(a.id(), le32(aom.lookup(u32(0), 0), 0));
+            assertErrno(Errno.ENOENT, () -> aom.lookup(u32(1), 0));
+            assertEquals(b.id(), le32(aom.lookup(u32(2), 0), 0));
+            assertEquals(b.id(), le32(hom.lookup(u32(1), 0), 0));
+            assertEquals(3, fds.counted(b).refcnt.get());
+            BpfMap wrong = t.create(MapAttr.of(MapType.ARRAY, 4, 16, 1, 0));
+            int fw = fds.open(wrong);
+            BpfException e = assertThrows(BpfException.class, () -> fdMap(aom).initSlots(
+                    java.util.Arrays.asList(r.resolve(fw), r.resolve(fa))));
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().contains("initial slot 0"), e.getMessage());
+            assertEquals(1, fds.counted(wrong).refcnt.get(), "the refused reference is dropped");
+            assertEquals(2, fds.counted(a).refcnt.get(), "the slots after the failure are dropped too");
+        }
+    }
+
+    @Test
     void pendingRefsEndOneGracePeriodAfterTheLastSlot() {   // extension: mapWait PENDING_REFS
         try (TestEnv t = new TestEnv(1)) {
             InnerRefs fds = new InnerRefs();
