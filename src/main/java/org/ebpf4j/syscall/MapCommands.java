@@ -185,12 +185,7 @@ final class MapCommands {
             throw new BpfException(Errno.E2BIG, "index " + Integer.toUnsignedString(le32(a.key())) + " >= max_entries " + progs.maxEntries());
         }
         ProgObject prog = Fds.prog(task, le32(a.value()), "value (prog fd)");
-        try {
-            progs.updateObject(a.key(), (ProgRef) prog, a.flags());
-        } catch (BpfException e) {
-            prog.put();
-            throw e;
-        }
+        progs.updateObject(a.key(), (ProgRef) prog, a.flags());   // owns the reference, drops it on failure [mim hook]
     }
 
     /** {@code map_delete_elem}: fd, write permission, then the map. */
