@@ -50,7 +50,7 @@ public final class Runtime implements AutoCloseable {
         this.rcuTasksTrace = new Rcu("tasks-trace");
         this.cpus = b.cpus;
         this.mapRegistry = new MapRegistry(arena);
-        this.mapEnv = new MapEnv(arena, cpus, mapRegistry, rcu::callAfterGracePeriod);
+        this.mapEnv = new MapEnv(arena, cpus, mapRegistry, rcu::callAfterGracePeriod, rcuTasksTrace::callAfterGracePeriod);
         this.nextPid = new AtomicInteger(b.firstPid);
         this.maxFds = b.maxFds;
         this.unprivilegedBpfDisabled = b.unprivilegedBpfDisabled;
