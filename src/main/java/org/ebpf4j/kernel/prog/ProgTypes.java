@@ -7,7 +7,6 @@ import java.util.function.Function;
 import org.ebpf4j.memory.SkBuffLayout;
 import org.ebpf4j.memory.XdpMdLayout;
 import org.ebpf4j.uapi.AttachType;
-import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.uapi.ProgType;
 
 /**
@@ -169,9 +168,17 @@ public final class ProgTypes {
      * BTF ids or target programs: null if {@code expected} suits {@code type}, else why not (EINVAL).
      * {@code expected} null means 0 ({@code BPF_CGROUP_INET_INGRESS}).
      */
-    public static String checkAttach(ProgType type, AttachType expected) {
-        int eat = expected == null ? 0 : expected.value();
-        AttachType e = expected == null ? AttachType.CGROUP_INET_INGRESS : expected;
+    public static String checkAttach(ProgType type, AttachType expected, int raw) {
+        int eat = raw;
+        AttachType e = expected == null ? (raw == 0 ? AttachType.CGROUP_INET_INGRESS : null) : expected;
+        if (e == null) {   // a number Linux 6.18 does not define: fine only where the type does not look
+            boolean restricted = switch (type) {
+                case CGROUP_SOCK, CGROUP_SOCK_ADDR, CGROUP_SKB, CGROUP_SOCKOPT, SK_LOOKUP, SK_REUSEPORT, NETFILTER,
+                     SYSCALL, EXT -> true;
+                default -> false;
+            };
+            return restricted ? "expected_attach_type " + raw + " does not suit program type " + type : null;
+        }
         boolean ok = switch (type) {
             case CGROUP_SOCK -> e == AttachType.CGROUP_INET_SOCK_CREATE || e == AttachType.CGROUP_INET_SOCK_RELEASE
                     || e == AttachType.CGROUP_INET4_POST_BIND || e == AttachType.CGROUP_INET6_POST_BIND;
@@ -191,10 +198,7 @@ public final class ProgTypes {
             case SYSCALL, EXT -> eat == 0;
             default -> true;
         };
-        return ok ? null : "expected_attach_type " + (expected == null ? "0" : expected + " (" + eat + ")")
+        return ok ? null : "expected_attach_type " + (expected == null ? String.valueOf(raw) : expected + " (" + eat + ")")
                 + " does not suit program type " + type;
     }
-
-    /** The errno {@link #checkAttach} failures carry. */
-    public static final Errno CHECK_ATTACH_ERRNO = Errno.EINVAL;
 }
