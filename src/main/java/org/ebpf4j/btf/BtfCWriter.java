@@ -61,10 +61,7 @@ final class BtfCWriter {
         long off = 0;
         boolean prevBitfield = false;
         for (BtfType.Member m : t.members()) {
-            if (out.length() > MAX_OUTPUT) {
-                throw new BtfFormatException(".BTF", btf.offsetOf(t.id()), "type [" + t.id() + "]: C declaration exceeds "
-                        + MAX_OUTPUT + " characters");
-            }
+            checkOutputSize(t.id());
             int mSz = m.bitfieldSize();
             long mOff = m.bitOffset();
             int mAlign = packed ? 1 : alignOf(m.type());
@@ -167,6 +164,7 @@ final class BtfCWriter {
             curOff = newOff;
         }
         while (curOff != nextOff) {
+            checkOutputSize(-1);
             long bits = Math.min(nextOff - curOff, padBits);
             if (bits == padBits) {
                 out.append('\n').append(pfx(lvl)).append(padType).append(": ").append(padBits).append(';');
@@ -181,6 +179,14 @@ final class BtfCWriter {
                 curOff += bits;
                 break;
             }
+        }
+    }
+
+    /** Corrupt sizes and offsets could otherwise ask for gigabytes of padding or nesting. */
+    private void checkOutputSize(int id) {
+        if (out.length() > MAX_OUTPUT) {
+            throw new BtfFormatException(".BTF", btf.offsetOf(id), (id >= 0 ? "type [" + id + "]: " : "")
+                    + "C declaration exceeds " + MAX_OUTPUT + " characters");
         }
     }
 
@@ -207,6 +213,7 @@ final class BtfCWriter {
 
     /** {@code btf_dump_emit_type_decl}: push the chain down to a terminal type, then print it. */
     private void typeDecl(int id, String fname, int lvl) {
+        checkOutputSize(id);
         if (++depth > MAX_DEPTH) {
             throw new BtfFormatException(".BTF", btf.offsetOf(id), "type [" + id + "]: declaration nested deeper than "
                     + MAX_DEPTH + " (a type containing itself?)");

@@ -289,11 +289,30 @@ final class BtfParser {
                 }
                 case BtfType.Ptr r -> ref(p + 8, id, r.type(), "referenced type");
                 case BtfType.Var r -> ref(p + 8, id, r.type(), "referenced type");
-                case BtfType.DeclTag r -> ref(p + 8, id, r.type(), "referenced type");
+                case BtfType.DeclTag r -> {
+                    ref(p + 8, id, r.type(), "referenced type");
+                    checkComponent(p, id, r);
+                }
                 default -> {
                     if (t.isModifierOrTypedef()) ref(p + 8, id, t.refType(), "referenced type");
                 }
             }
+        }
+    }
+
+    /** A decl tag on a member or parameter must name one that exists (kernel btf_decl_tag_resolve). */
+    private void checkComponent(long p, int id, BtfType.DeclTag tag) {
+        if (tag.componentIdx() < 0) return;
+        BtfType target = types.get(tag.type());
+        int count = switch (target) {
+            case BtfType.Composite c -> c.members().size();
+            case BtfType.Func f when f.type() >= 0 && f.type() < types.size()
+                    && types.get(f.type()) instanceof BtfType.FuncProto fp -> fp.params().size();
+            default -> 0;
+        };
+        if (tag.componentIdx() >= count) {
+            throw in.error(p + 12, "type [" + id + "] DECL_TAG component_idx " + tag.componentIdx() + " out of range for "
+                    + BtfKind.name(target.kind()) + " [" + target.id() + "]");
         }
     }
 

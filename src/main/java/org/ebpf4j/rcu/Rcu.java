@@ -53,16 +53,22 @@ public final class Rcu implements AutoCloseable {
     private Thread worker;
     private boolean closed;
 
-    public Rcu(String name) {
+    public Rcu(String name) { this(name, false); }
+
+    /**
+     * @param forceReaderFences make readers fence on entry even where membarrier exists (what
+     *                          platforms without membarrier pay; for tests and benchmarks)
+     */
+    public Rcu(String name, boolean forceReaderFences) {
         this.name = name;
-        this.membarrier = Membarrier.open();
+        this.membarrier = forceReaderFences ? null : Membarrier.open();
         this.readerFences = membarrier == null;
     }
 
     /** The reading side of one thread. Not thread-safe: only its owner thread may use it. */
     public static final class Reader {
-        @SuppressWarnings("unused") // accessed through SEQ
-        private volatile long seq;
+        /** Odd inside a section. Written only by the owner; others read it through SEQ. */
+        private long seq;
         private int nesting;
         private final Rcu domain;
         final Thread owner = Thread.currentThread();
@@ -72,12 +78,16 @@ public final class Rcu implements AutoCloseable {
         /** rcu_read_lock(): nests. */
         public void lock() {
             if (nesting++ == 0) {
-                SEQ.setOpaque(this, (long) SEQ.getOpaque(this) + 1);
-                // The opaque store is also a compiler barrier in HotSpot, so the section's loads
-                // are not hoisted above it; the CPU's store buffer is drained by the writer's
-                // membarrier. Without membarrier the reader pays for a full fence.
+                SEQ.setOpaque(this, seq + 1);
+                // The section's loads must not be performed before this store. The compiler is
+                // kept from hoisting them by the fence (in HotSpot an acquire fence is a
+                // compiler barrier for every memory access, and free on x86); the CPU's store
+                // buffer is drained by the writer's membarrier (liburcu's "memb" scheme).
+                // Without membarrier the reader pays for a full fence instead.
                 if (domain.readerFences) {
                     VarHandle.fullFence();
+                } else {
+                    VarHandle.acquireFence();
                 }
             }
         }
@@ -88,7 +98,7 @@ public final class Rcu implements AutoCloseable {
                 throw new IllegalStateException("rcu_read_unlock without rcu_read_lock");
             }
             if (--nesting == 0) {
-                SEQ.setRelease(this, (long) SEQ.getOpaque(this) + 1);
+                SEQ.setRelease(this, seq + 1);
             }
         }
 

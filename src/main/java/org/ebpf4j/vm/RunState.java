@@ -6,7 +6,8 @@ import org.ebpf4j.memory.Arena;
  * What a helper sees of the run that called it: the arena, the virtual CPU, the running program,
  * and two ways back into the engine: {@link #callback} (bpf_loop, bpf_for_each_map_elem ...) and
  * {@link #requestTailCall} (bpf_tail_call). One instance per in-flight run; engines reuse it from
- * run to run on the same thread, so helpers must not keep it after they return.
+ * run to run on the same thread, so helpers must not keep it after they return, and must call
+ * {@link #callback} from the thread that called them.
  */
 public final class RunState {
     /** kernel/bpf/core.c: MAX_TAIL_CALL_CNT, the tail calls one run may make. */

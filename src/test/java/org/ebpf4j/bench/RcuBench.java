@@ -19,16 +19,34 @@ import org.openjdk.jmh.infra.Blackhole;
 public class RcuBench {
     private Rcu rcu;
     private Rcu.Reader reader;
+    private Rcu fenced;
+    private Rcu.Reader fencedReader;
     private long value = 42;
 
     @Setup
     public void setup() {
         rcu = new Rcu("bench");
         reader = rcu.reader();
+        if (!rcu.expedited()) {
+            throw new IllegalStateException("membarrier unavailable: readSection would measure the fenced path");
+        }
+        fenced = new Rcu("bench-fenced", true);
+        fencedReader = fenced.reader();
     }
 
     @TearDown
-    public void tearDown() { rcu.close(); }
+    public void tearDown() {
+        rcu.close();
+        fenced.close();
+    }
+
+    /** The same section where readers must fence (no membarrier): what membarrier saves. */
+    @Benchmark
+    public void readSectionFenced(Blackhole bh) {
+        fencedReader.lock();
+        bh.consume(value);
+        fencedReader.unlock();
+    }
 
     @Benchmark
     public void baseline(Blackhole bh) { bh.consume(value); }

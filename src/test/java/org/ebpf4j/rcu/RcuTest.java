@@ -123,6 +123,38 @@ class RcuTest {
     }
 
     @Test
+    void fencedReadersAreCorrectToo() throws Exception {
+        try (Rcu rcu = new Rcu("fenced", true)) {
+            assertFalse(rcu.expedited());
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean returned = new AtomicBoolean();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                rcu.reader().lock();
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                assertFalse(returned.get());
+                rcu.reader().unlock();
+            });
+            inside.await();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                rcu.synchronize();
+                returned.set(true);
+            });
+            writer.join(100);
+            assertFalse(returned.get());
+            release.countDown();
+            reader.join();
+            writer.join();
+            assertTrue(returned.get());
+        }
+    }
+
+    @Test
     void readersNeedNoFenceWhereMembarrierExists() {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux")
                 && System.getProperty("os.arch").equals("amd64"), "membarrier path is Linux x86-64 only");

@@ -19,6 +19,7 @@ final class Context implements RunState.Host {
     static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
     static final long REGION = (long) STACK * MAX_FRAMES;
 
+    final InterpEngine engine;
     final Arena arena;
     final long region;
     final long fp0;
@@ -36,7 +37,8 @@ final class Context implements RunState.Host {
     /** Slot of the helper call in progress (for fault messages). */
     int callSite;
 
-    Context(Arena arena, int cpu) {
+    Context(InterpEngine engine, Arena arena, int cpu) {
+        this.engine = engine;
         this.arena = arena;
         this.region = arena.alloc(REGION);
         if (region == 0) {

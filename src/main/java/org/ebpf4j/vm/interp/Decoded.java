@@ -9,20 +9,25 @@ import org.ebpf4j.vm.verifier.VerifiedProgram;
 
 /**
  * A verified program pre-decoded into primitive arrays, so the run loop does one switch per slot
- * and no decoding: {@code ins[i]} packs the internal op (bits 0-11), dst (12-15) and src (16-19);
+ * and no decoding: {@code ins[i]} packs the internal op (bits 0-7), dst (8-11) and src (12-15);
  * {@code off[i]} is the memory offset, or for jumps and calls the absolute target slot;
  * {@code imm[i]} is the immediate sign-extended to 64 bits, or the whole ld_imm64 constant.
  *
- * <p>The internal op is the opcode byte, with the variants the kernel selects by other fields
- * moved into bits 8-11 (sdiv/smod, movsx widths, byte-swap widths, atomic operations, local
- * calls), so that every case of the switch does one thing.
+ * <p>The internal op is the opcode byte, except for the variants the kernel selects by other
+ * fields (sdiv/smod by off, movsx by off, byte swaps by imm, atomics by imm, local calls by src):
+ * those get opcode bytes that are invalid in BPF (classes LD and ST with modes no instruction
+ * uses), so that one dense switch over 0-255 does one thing per case and javac compiles it to a
+ * jump table.
  */
 final class Decoded {
-    static final int V1 = 0x100, V2 = 0x200, V3 = 0x300;
-
-    static final int ATOMIC_ADD = 1, ATOMIC_ADD_FETCH = 2, ATOMIC_OR = 3, ATOMIC_OR_FETCH = 4,
-            ATOMIC_AND = 5, ATOMIC_AND_FETCH = 6, ATOMIC_XOR = 7, ATOMIC_XOR_FETCH = 8,
-            ATOMIC_XCHG = 9, ATOMIC_CMPXCHG = 10, ATOMIC_LOAD_ACQ = 11, ATOMIC_STORE_REL = 12;
+    // free byte values in class BPF_LD (0x?0, 0x?8 beyond ABS/IND/IMM) and class BPF_ST (0x?2, 0x?a)
+    static final int SDIV64_K = 0x58, SDIV64_X = 0x60, SMOD64_K = 0x68, SMOD64_X = 0x70,
+            SDIV32_K = 0x78, SDIV32_X = 0x80, SMOD32_K = 0x88, SMOD32_X = 0x90,
+            MOVSX64_8 = 0x98, MOVSX64_16 = 0xa0, MOVSX64_32 = 0xa8, MOVSX32_8 = 0xb0, MOVSX32_16 = 0xb8,
+            LE16 = 0xc0, LE32 = 0xc8, LE64 = 0xd0, BE16 = 0xd8, BE32 = 0xe0, BE64 = 0xe8,
+            BSWAP16 = 0xf0, BSWAP32 = 0xf8, BSWAP64 = 0x02,
+            ATOMIC_ADD32 = 0x0a, ATOMIC_ADD64 = 0x12, ATOMIC_CMPXCHG32 = 0x1a, ATOMIC_CMPXCHG64 = 0x22,
+            CALL_LOCAL = 0x2a;
 
     /**
      * The value of a {@code BPF_PSEUDO_FUNC} ld_imm64: an address in the range where Linux puts
@@ -36,7 +41,6 @@ final class Decoded {
     final long[] imm;
     final Helper[] helpers;
     final VerifiedProgram verified;
-    InterpExecutable exe;
 
     Decoded(VerifiedProgram v) {
         this.verified = v;
@@ -49,48 +53,37 @@ final class Decoded {
         for (int i = 0; i < n; i++) {
             Insn in = insns.get(i);
             int c = in.opcode();
-            int op = c;
             long k = in.imm();
             int o = in.off();
-            switch (cls(c)) {
-                case BPF_ALU, BPF_ALU64 -> {
-                    if ((op(c) == BPF_DIV || op(c) == BPF_MOD) && o == 1) {
-                        op |= V1;
-                    } else if (op(c) == BPF_MOV && source(c) == BPF_X && o != 0) {
-                        op |= o == 8 ? V1 : o == 16 ? V2 : V3;
-                    } else if (op(c) == BPF_END) {
-                        op |= k == 16 ? V1 : k == 32 ? V2 : V3;
-                    }
-                }
-                case BPF_STX -> {
-                    if (mode(c) == BPF_ATOMIC) {
-                        op |= atomicVariant(in.imm()) << 8;
-                    }
-                }
+            int op = switch (cls(c)) {
+                case BPF_ALU, BPF_ALU64 -> aluOp(c, o, in.imm());
+                case BPF_STX -> mode(c) != BPF_ATOMIC ? c : switch (in.imm()) {
+                    case BPF_ADD -> size(c) == BPF_DW ? ATOMIC_ADD64 : ATOMIC_ADD32;
+                    case BPF_CMPXCHG -> size(c) == BPF_DW ? ATOMIC_CMPXCHG64 : ATOMIC_CMPXCHG32;
+                    default -> c;                      // the rest run out of line, decoded from imm
+                };
                 case BPF_JMP, BPF_JMP32 -> {
                     int jop = op(c);
                     if (jop == BPF_CALL) {
                         if (in.src() == BPF_PSEUDO_CALL) {
-                            op |= V1;
                             o = i + in.imm() + 1;
-                        } else {
-                            helpers[i] = v.helperAt()[i].impl();
+                            yield CALL_LOCAL;
                         }
+                        helpers[i] = v.helperAt()[i].impl();
                     } else if (jop != BPF_EXIT) {
                         o = c == (BPF_JMP32 | BPF_JA) ? i + in.imm() + 1 : i + o + 1;
                     }
+                    yield c;
                 }
-                case BPF_LD -> {
-                    if (c == LD_IMM64) {
-                        k = in.imm64(insns.get(i + 1));
-                        if (in.src() == BPF_PSEUDO_FUNC) {
-                            k = FUNC_BASE + ((long) (i + in.imm() + 1) << 3);
-                        }
-                    }
+                default -> c;
+            };
+            if (c == LD_IMM64) {
+                k = in.imm64(insns.get(i + 1));
+                if (in.src() == BPF_PSEUDO_FUNC) {
+                    k = FUNC_BASE + ((long) (i + in.imm() + 1) << 3);
                 }
-                default -> { }
             }
-            ins[i] = op | in.dst() << 12 | in.src() << 16;
+            ins[i] = op | in.dst() << 8 | in.src() << 12;
             off[i] = o;
             imm[i] = k;
             if (c == LD_IMM64) {
@@ -99,21 +92,22 @@ final class Decoded {
         }
     }
 
-    private static int atomicVariant(int imm) {
-        return switch (imm) {
-            case BPF_ADD -> ATOMIC_ADD;
-            case BPF_ADD | BPF_FETCH -> ATOMIC_ADD_FETCH;
-            case BPF_OR -> ATOMIC_OR;
-            case BPF_OR | BPF_FETCH -> ATOMIC_OR_FETCH;
-            case BPF_AND -> ATOMIC_AND;
-            case BPF_AND | BPF_FETCH -> ATOMIC_AND_FETCH;
-            case BPF_XOR -> ATOMIC_XOR;
-            case BPF_XOR | BPF_FETCH -> ATOMIC_XOR_FETCH;
-            case BPF_XCHG -> ATOMIC_XCHG;
-            case BPF_CMPXCHG -> ATOMIC_CMPXCHG;
-            case BPF_LOAD_ACQ -> ATOMIC_LOAD_ACQ;
-            case BPF_STORE_REL -> ATOMIC_STORE_REL;
-            default -> throw new IllegalStateException("atomic op " + imm + " passed the verifier");
+    private static int aluOp(int c, int off, int imm) {
+        boolean alu64 = cls(c) == BPF_ALU64;
+        boolean x = source(c) == BPF_X;
+        return switch (op(c)) {
+            case BPF_DIV -> off != 1 ? c : alu64 ? (x ? SDIV64_X : SDIV64_K) : (x ? SDIV32_X : SDIV32_K);
+            case BPF_MOD -> off != 1 ? c : alu64 ? (x ? SMOD64_X : SMOD64_K) : (x ? SMOD32_X : SMOD32_K);
+            case BPF_MOV -> !x || off == 0 ? c : alu64
+                    ? (off == 8 ? MOVSX64_8 : off == 16 ? MOVSX64_16 : MOVSX64_32)
+                    : (off == 8 ? MOVSX32_8 : MOVSX32_16);
+            case BPF_END -> {
+                int w = imm == 16 ? 0 : imm == 32 ? 1 : 2;
+                int[] ops = alu64 ? new int[] {BSWAP16, BSWAP32, BSWAP64}
+                        : x ? new int[] {BE16, BE32, BE64} : new int[] {LE16, LE32, LE64};
+                yield ops[w];
+            }
+            default -> c;
         };
     }
 

@@ -35,7 +35,7 @@ public final class InterpEngine implements Engine {
         this.arena = arena;
         this.verifier = new StructuralVerifier(helpers, options);
         this.nrCpus = nrCpus;
-        this.contexts = ThreadLocal.withInitial(() -> new Context(arena, nextCpu.getAndIncrement() % this.nrCpus));
+        this.contexts = ThreadLocal.withInitial(() -> new Context(this, arena, nextCpu.getAndIncrement() % this.nrCpus));
     }
 
     @Override
@@ -51,7 +51,7 @@ public final class InterpEngine implements Engine {
             return runOn(ctx, exe, r1, r2);
         }
         // A helper started another run on this thread: give it its own registers and stack.
-        Context nested = new Context(arena, ctx.state.cpu());
+        Context nested = new Context(this, arena, ctx.state.cpu());
         try {
             return runOn(nested, exe, r1, r2);
         } finally {

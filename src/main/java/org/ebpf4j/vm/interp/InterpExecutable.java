@@ -11,7 +11,6 @@ final class InterpExecutable implements Executable {
     InterpExecutable(InterpEngine engine, Decoded decoded) {
         this.engine = engine;
         this.decoded = decoded;
-        decoded.exe = this;
     }
 
     @Override

@@ -37,9 +37,9 @@ final class Machine {
         try {
             for (;;) {
                 final int w = ins[pc];
-                final int dst = (w >>> 12) & 0xf;
-                final int src = (w >>> 16) & 0xf;
-                switch (w & 0xfff) {
+                final int dst = (w >>> 8) & 0xf;
+                final int src = (w >>> 12) & 0xf;
+                switch (w & 0xff) {
                     // ---- ALU64 ----
                     case BPF_ALU64 | BPF_ADD | BPF_K -> r[dst] += imm[pc];
                     case BPF_ALU64 | BPF_ADD | BPF_X -> r[dst] += r[src];
@@ -51,10 +51,10 @@ final class Machine {
                     case BPF_ALU64 | BPF_DIV | BPF_X -> r[dst] = div64(r[dst], r[src]);
                     case BPF_ALU64 | BPF_MOD | BPF_K -> r[dst] = mod64(r[dst], imm[pc]);
                     case BPF_ALU64 | BPF_MOD | BPF_X -> r[dst] = mod64(r[dst], r[src]);
-                    case BPF_ALU64 | BPF_DIV | BPF_K | V1 -> r[dst] = sdiv64(r[dst], imm[pc]);
-                    case BPF_ALU64 | BPF_DIV | BPF_X | V1 -> r[dst] = sdiv64(r[dst], r[src]);
-                    case BPF_ALU64 | BPF_MOD | BPF_K | V1 -> r[dst] = smod64(r[dst], imm[pc]);
-                    case BPF_ALU64 | BPF_MOD | BPF_X | V1 -> r[dst] = smod64(r[dst], r[src]);
+                    case SDIV64_K -> r[dst] = sdiv64(r[dst], imm[pc]);
+                    case SDIV64_X -> r[dst] = sdiv64(r[dst], r[src]);
+                    case SMOD64_K -> r[dst] = smod64(r[dst], imm[pc]);
+                    case SMOD64_X -> r[dst] = smod64(r[dst], r[src]);
                     case BPF_ALU64 | BPF_OR | BPF_K -> r[dst] |= imm[pc];
                     case BPF_ALU64 | BPF_OR | BPF_X -> r[dst] |= r[src];
                     case BPF_ALU64 | BPF_AND | BPF_K -> r[dst] &= imm[pc];
@@ -70,12 +70,12 @@ final class Machine {
                     case BPF_ALU64 | BPF_NEG -> r[dst] = -r[dst];
                     case BPF_ALU64 | BPF_MOV | BPF_K -> r[dst] = imm[pc];
                     case BPF_ALU64 | BPF_MOV | BPF_X -> r[dst] = r[src];
-                    case BPF_ALU64 | BPF_MOV | BPF_X | V1 -> r[dst] = (byte) r[src];
-                    case BPF_ALU64 | BPF_MOV | BPF_X | V2 -> r[dst] = (short) r[src];
-                    case BPF_ALU64 | BPF_MOV | BPF_X | V3 -> r[dst] = (int) r[src];
-                    case BPF_ALU64 | BPF_END | V1 -> r[dst] = Short.reverseBytes((short) r[dst]) & 0xffffL;
-                    case BPF_ALU64 | BPF_END | V2 -> r[dst] = Integer.reverseBytes((int) r[dst]) & M32;
-                    case BPF_ALU64 | BPF_END | V3 -> r[dst] = Long.reverseBytes(r[dst]);
+                    case MOVSX64_8 -> r[dst] = (byte) r[src];
+                    case MOVSX64_16 -> r[dst] = (short) r[src];
+                    case MOVSX64_32 -> r[dst] = (int) r[src];
+                    case BSWAP16 -> r[dst] = Short.reverseBytes((short) r[dst]) & 0xffffL;
+                    case BSWAP32 -> r[dst] = Integer.reverseBytes((int) r[dst]) & M32;
+                    case BSWAP64 -> r[dst] = Long.reverseBytes(r[dst]);
                     // ---- ALU (32-bit, result zero-extended) ----
                     case BPF_ALU | BPF_ADD | BPF_K -> r[dst] = ((int) r[dst] + (int) imm[pc]) & M32;
                     case BPF_ALU | BPF_ADD | BPF_X -> r[dst] = ((int) r[dst] + (int) r[src]) & M32;
@@ -87,10 +87,10 @@ final class Machine {
                     case BPF_ALU | BPF_DIV | BPF_X -> r[dst] = div32(r[dst], r[src]);
                     case BPF_ALU | BPF_MOD | BPF_K -> r[dst] = mod32(r[dst], imm[pc]);
                     case BPF_ALU | BPF_MOD | BPF_X -> r[dst] = mod32(r[dst], r[src]);
-                    case BPF_ALU | BPF_DIV | BPF_K | V1 -> r[dst] = sdiv32(r[dst], imm[pc]);
-                    case BPF_ALU | BPF_DIV | BPF_X | V1 -> r[dst] = sdiv32(r[dst], r[src]);
-                    case BPF_ALU | BPF_MOD | BPF_K | V1 -> r[dst] = smod32(r[dst], imm[pc]);
-                    case BPF_ALU | BPF_MOD | BPF_X | V1 -> r[dst] = smod32(r[dst], r[src]);
+                    case SDIV32_K -> r[dst] = sdiv32(r[dst], imm[pc]);
+                    case SDIV32_X -> r[dst] = sdiv32(r[dst], r[src]);
+                    case SMOD32_K -> r[dst] = smod32(r[dst], imm[pc]);
+                    case SMOD32_X -> r[dst] = smod32(r[dst], r[src]);
                     case BPF_ALU | BPF_OR | BPF_K -> r[dst] = (r[dst] | imm[pc]) & M32;
                     case BPF_ALU | BPF_OR | BPF_X -> r[dst] = (r[dst] | r[src]) & M32;
                     case BPF_ALU | BPF_AND | BPF_K -> r[dst] = r[dst] & imm[pc] & M32;
@@ -106,14 +106,14 @@ final class Machine {
                     case BPF_ALU | BPF_NEG -> r[dst] = -(int) r[dst] & M32;
                     case BPF_ALU | BPF_MOV | BPF_K -> r[dst] = imm[pc] & M32;
                     case BPF_ALU | BPF_MOV | BPF_X -> r[dst] = r[src] & M32;
-                    case BPF_ALU | BPF_MOV | BPF_X | V1 -> r[dst] = (byte) r[src] & M32;
-                    case BPF_ALU | BPF_MOV | BPF_X | V2 -> r[dst] = (short) r[src] & M32;
-                    case BPF_ALU | BPF_END | BPF_TO_LE | V1 -> r[dst] &= 0xffffL;
-                    case BPF_ALU | BPF_END | BPF_TO_LE | V2 -> r[dst] &= M32;
-                    case BPF_ALU | BPF_END | BPF_TO_LE | V3 -> { }
-                    case BPF_ALU | BPF_END | BPF_TO_BE | V1 -> r[dst] = Short.reverseBytes((short) r[dst]) & 0xffffL;
-                    case BPF_ALU | BPF_END | BPF_TO_BE | V2 -> r[dst] = Integer.reverseBytes((int) r[dst]) & M32;
-                    case BPF_ALU | BPF_END | BPF_TO_BE | V3 -> r[dst] = Long.reverseBytes(r[dst]);
+                    case MOVSX32_8 -> r[dst] = (byte) r[src] & M32;
+                    case MOVSX32_16 -> r[dst] = (short) r[src] & M32;
+                    case LE16 -> r[dst] &= 0xffffL;
+                    case LE32 -> r[dst] &= M32;
+                    case LE64 -> { }
+                    case BE16 -> r[dst] = Short.reverseBytes((short) r[dst]) & 0xffffL;
+                    case BE32 -> r[dst] = Integer.reverseBytes((int) r[dst]) & M32;
+                    case BE64 -> r[dst] = Long.reverseBytes(r[dst]);
                     // ---- loads and stores ----
                     case LD_IMM64 -> { r[dst] = imm[pc]; pc += 2; continue; }
                     case BPF_LDX | BPF_MEM | BPF_B -> r[dst] = mem.load8(r[src] + off[pc]);
@@ -171,11 +171,11 @@ final class Machine {
                         if (jmp32(w & 0xf0, (int) r[dst], b)) { pc = off[pc]; continue; }
                     }
                     // ---- atomics ----
-                    case BPF_STX | BPF_ATOMIC | BPF_W | ATOMIC_ADD << 8 -> mem.getAndAdd32(r[dst] + off[pc], (int) r[src]);
-                    case BPF_STX | BPF_ATOMIC | BPF_DW | ATOMIC_ADD << 8 -> mem.getAndAdd64(r[dst] + off[pc], r[src]);
-                    case BPF_STX | BPF_ATOMIC | BPF_W | ATOMIC_CMPXCHG << 8 ->
+                    case ATOMIC_ADD32 -> mem.getAndAdd32(r[dst] + off[pc], (int) r[src]);
+                    case ATOMIC_ADD64 -> mem.getAndAdd64(r[dst] + off[pc], r[src]);
+                    case ATOMIC_CMPXCHG32 ->
                             r[0] = mem.compareAndExchange32(r[dst] + off[pc], (int) r[0], (int) r[src]) & M32;
-                    case BPF_STX | BPF_ATOMIC | BPF_DW | ATOMIC_CMPXCHG << 8 ->
+                    case ATOMIC_CMPXCHG64 ->
                             r[0] = mem.compareAndExchange64(r[dst] + off[pc], r[0], r[src]);
                     // ---- calls ----
                     case BPF_JMP | BPF_CALL -> {
@@ -187,7 +187,7 @@ final class Machine {
                         r[0] = h.call(ctx.state, ctxArg, r[2], r[3], r[4], r[5]);
                         if (ctx.state.tailCallPending()) {
                             Executable t = ctx.state.takeTailCall();
-                            if (t instanceof InterpExecutable ie && ie.engine == p.exe.engine) {
+                            if (t instanceof InterpExecutable ie && ie.engine == ctx.engine) {
                                 p = ie.decoded;
                                 ins = p.ins;
                                 off = p.off;
@@ -211,7 +211,7 @@ final class Machine {
                             }
                         }
                     }
-                    case BPF_JMP | BPF_CALL | V1 -> {
+                    case CALL_LOCAL -> {
                         if (depth + 1 >= Context.MAX_FRAMES) {
                             throw new ProgramFault(pc, "the call stack of " + (depth + 2) + " frames is too deep");
                         }
@@ -241,7 +241,7 @@ final class Machine {
                         imm = p.imm;
                         continue;
                     }
-                    default -> rare(ctx, w, dst, src, off[pc], pc);
+                    default -> rare(ctx, w, dst, src, off[pc], imm[pc], pc);
                 }
                 pc++;
             }
@@ -268,43 +268,44 @@ final class Machine {
     }
 
     /** The atomics other than add and cmpxchg, and LD_ABS/IND: out of line to keep exec small. */
-    private static void rare(Context ctx, int w, int dst, int src, int off, int pc) {
-        long[] r = ctx.r;
-        Arena mem = ctx.arena;
-        long addr = r[dst] + off;
-        boolean dw = (w & 0x18) == BPF_DW;
+    private static void rare(Context ctx, int w, int dst, int src, int off, long imm, int pc) {
         int op = w & 0xff;
-        if (op == (BPF_STX | BPF_ATOMIC | BPF_B) || op == (BPF_STX | BPF_ATOMIC | BPF_H)
-                || op == (BPF_STX | BPF_ATOMIC | BPF_W) || op == (BPF_STX | BPF_ATOMIC | BPF_DW)) {
-            int bytes = sizeBytes(op);
-            long v = r[src];
-            switch ((w >>> 8) & 0xf) {
-                case ATOMIC_ADD_FETCH -> r[src] = dw ? mem.getAndAdd64(addr, v) : mem.getAndAdd32(addr, (int) v) & M32;
-                case ATOMIC_OR -> { if (dw) mem.getAndOr64(addr, v); else mem.getAndOr32(addr, (int) v); }
-                case ATOMIC_OR_FETCH -> r[src] = dw ? mem.getAndOr64(addr, v) : mem.getAndOr32(addr, (int) v) & M32;
-                case ATOMIC_AND -> { if (dw) mem.getAndAnd64(addr, v); else mem.getAndAnd32(addr, (int) v); }
-                case ATOMIC_AND_FETCH -> r[src] = dw ? mem.getAndAnd64(addr, v) : mem.getAndAnd32(addr, (int) v) & M32;
-                case ATOMIC_XOR -> { if (dw) mem.getAndXor64(addr, v); else mem.getAndXor32(addr, (int) v); }
-                case ATOMIC_XOR_FETCH -> r[src] = dw ? mem.getAndXor64(addr, v) : mem.getAndXor32(addr, (int) v) & M32;
-                case ATOMIC_XCHG -> r[src] = dw ? mem.getAndSet64(addr, v) : mem.getAndSet32(addr, (int) v) & M32;
-                case ATOMIC_LOAD_ACQ -> {                  // dst = load_acquire(src + off)
-                    long a = r[src] + off;
-                    long got = mem.load(a, bytes);
-                    VarHandle.acquireFence();
-                    r[dst] = got;
-                }
-                case ATOMIC_STORE_REL -> {                 // store_release(dst + off, src)
-                    VarHandle.releaseFence();
-                    mem.store(addr, bytes, v);
-                }
-                default -> throw new ProgramFault(pc, String.format("unexpected atomic op in %04x", w & 0xfff));
-            }
+        if (cls(op) == BPF_STX && mode(op) == BPF_ATOMIC) {
+            atomic(ctx, op, dst, src, off, (int) imm, pc);
             return;
         }
         if (isLdAbsInd(op)) {
             throw new ProgramFault(pc, "BPF_LD_[ABS|IND] is not implemented by the interpreter yet");
         }
-        throw new ProgramFault(pc, String.format("unexpected op %04x after verification", w & 0xfff));
+        throw new ProgramFault(pc, String.format("unexpected op %02x after verification", w & 0xff));
+    }
+
+    private static void atomic(Context ctx, int op, int dst, int src, int off, int imm, int pc) {
+        long[] r = ctx.r;
+        Arena mem = ctx.arena;
+        long addr = r[dst] + off;
+        boolean dw = size(op) == BPF_DW;
+        long v = r[src];
+        switch (imm) {
+            case BPF_ADD | BPF_FETCH -> r[src] = dw ? mem.getAndAdd64(addr, v) : mem.getAndAdd32(addr, (int) v) & M32;
+            case BPF_OR -> { if (dw) mem.getAndOr64(addr, v); else mem.getAndOr32(addr, (int) v); }
+            case BPF_OR | BPF_FETCH -> r[src] = dw ? mem.getAndOr64(addr, v) : mem.getAndOr32(addr, (int) v) & M32;
+            case BPF_AND -> { if (dw) mem.getAndAnd64(addr, v); else mem.getAndAnd32(addr, (int) v); }
+            case BPF_AND | BPF_FETCH -> r[src] = dw ? mem.getAndAnd64(addr, v) : mem.getAndAnd32(addr, (int) v) & M32;
+            case BPF_XOR -> { if (dw) mem.getAndXor64(addr, v); else mem.getAndXor32(addr, (int) v); }
+            case BPF_XOR | BPF_FETCH -> r[src] = dw ? mem.getAndXor64(addr, v) : mem.getAndXor32(addr, (int) v) & M32;
+            case BPF_XCHG -> r[src] = dw ? mem.getAndSet64(addr, v) : mem.getAndSet32(addr, (int) v) & M32;
+            case BPF_LOAD_ACQ -> {                     // dst = load_acquire(src + off)
+                long got = mem.load(r[src] + off, sizeBytes(op));
+                VarHandle.acquireFence();
+                r[dst] = got;
+            }
+            case BPF_STORE_REL -> {                    // store_release(dst + off, src)
+                VarHandle.releaseFence();
+                mem.store(addr, sizeBytes(op), v);
+            }
+            default -> throw new ProgramFault(pc, String.format("unexpected atomic op %02x", imm));
+        }
     }
 
     private static boolean isLdAbsInd(int op) {

@@ -5,6 +5,7 @@ import static org.ebpf4j.isa.Opcodes.*;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.vm.VerifierException;
 
 /**
@@ -104,12 +105,12 @@ final class Cfg {
                 continue;
             }
             if (depth + 1 > MAX_CALL_FRAMES) {
-                throw new VerifierException(i, "the call stack of " + (depth + 1) + " frames is too deep");
+                throw new VerifierException(i, Errno.E2BIG, "the call stack of " + (depth + 1) + " frames is too deep");
             }
             int ck = Subprogs.of(starts, callee);
             if (onPath[ck]) {
                 // recursion: the kernel keeps pushing frames until the limit
-                throw new VerifierException(i, "the call stack of " + (MAX_CALL_FRAMES + 1) + " frames is too deep");
+                throw new VerifierException(i, Errno.E2BIG, "the call stack of " + (MAX_CALL_FRAMES + 1) + " frames is too deep");
             }
             int ch = height(ck, height, onPath, depth + 1);
             h = Math.max(h, 1 + ch);

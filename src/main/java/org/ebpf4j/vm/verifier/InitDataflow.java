@@ -3,6 +3,7 @@ package org.ebpf4j.vm.verifier;
 import static org.ebpf4j.isa.Opcodes.*;
 
 import java.util.ArrayDeque;
+import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.vm.VerifierException;
 
 /**
@@ -51,7 +52,7 @@ final class InitDataflow {
 
     private void read(int i, int reg, int m) {
         if ((m & (1 << reg)) == 0) {
-            throw new VerifierException(i, "R" + reg + " !read_ok");
+            throw new VerifierException(i, Errno.EACCES, "R" + reg + " !read_ok");
         }
     }
 

@@ -2,6 +2,7 @@ package org.ebpf4j.vm.verifier;
 
 import static org.ebpf4j.isa.Opcodes.*;
 
+import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.vm.VerifierException;
 import org.ebpf4j.vm.helper.HelperTable;
 
@@ -48,7 +49,7 @@ final class InsnChecks {
             throw fail(i, "R" + reg + " is invalid");
         }
         if (reg == FP) {
-            throw fail(i, "frame pointer is read only");
+            throw new VerifierException(i, Errno.EACCES, "frame pointer is read only");
         }
     }
 
@@ -95,6 +96,9 @@ final class InsnChecks {
                         throw fail(i, "BPF_MOV uses reserved fields");
                     }
                 } else if (off == BPF_ADDR_SPACE_CAST) {
+                    if (imm != 1 && imm != 1 << 16) {
+                        throw fail(i, "addr_space_cast insn can only convert between address space 1 and 0");
+                    }
                     throw fail(i, "addr_space_cast insn can only be used in a program that has an associated arena");
                 } else if ((off != 0 && off != 8 && off != 16 && off != 32) || imm != 0) {
                     throw fail(i, "BPF_MOV uses reserved fields");
@@ -177,6 +181,8 @@ final class InsnChecks {
                 }
             }
             case BPF_EXIT -> {
+                // off is not checked: Linux 6.18 loads "exit" with off != 0 (bpf_conformance
+                // negative/unused-exit-offset expects a refusal; we follow the kernel)
                 if (source(c) != BPF_K || imm != 0 || src != 0 || dst != 0 || jmp32) {
                     throw fail(i, "BPF_EXIT uses reserved fields");
                 }

@@ -51,12 +51,6 @@ final class Slots {
         return code[i] == (BPF_JMP32 | BPF_JA) ? i + imm[i] + 1 : i + off[i] + 1;
     }
 
-    /** True if execution never continues at i + 1 (exit, ja, gotol). */
-    boolean endsFlow(int i) {
-        int c = code[i];
-        return c == (BPF_JMP | BPF_EXIT) || c == (BPF_JMP | BPF_JA) || c == (BPF_JMP32 | BPF_JA);
-    }
-
     /** Index of the next instruction in the text (skipping the second slot of an ld_imm64). */
     int next(int i) { return code[i] == LD_IMM64 ? i + 2 : i + 1; }
 }

@@ -2,6 +2,7 @@ package org.ebpf4j.vm.verifier;
 
 import java.util.EnumSet;
 import java.util.Set;
+import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.vm.ProgramImage;
 import org.ebpf4j.vm.VerifierException;
 import org.ebpf4j.vm.VerifierOption;
@@ -10,11 +11,12 @@ import org.ebpf4j.vm.helper.HelperTable;
 
 /**
  * The load-time checks that need no value tracking, in the order kernel/bpf/verifier.c
- * bpf_check() runs them, so that the first complaint is the kernel's:
+ * bpf_check() runs them, so that the first complaint is the kernel's (order checked against
+ * Linux 6.18 with programs carrying two faults):
  * <ol>
  *   <li>size (syscall.c bpf_prog_load(): empty or over BPF_COMPLEXITY_LIMIT_INSNS);</li>
- *   <li>{@link LdImmPass}: LDX fields, ld_imm64 pairs, unknown opcodes;</li>
  *   <li>{@link Subprogs}: call targets, kfuncs, jumps confined to their subprogram, last insn;</li>
+ *   <li>{@link LdImmPass}: LDX fields, ld_imm64 pairs, unknown opcodes;</li>
  *   <li>{@link Cfg}: unreachable code, jumps into an ld_imm64;</li>
  *   <li>{@link InsnChecks}: reserved fields, register numbers, frame pointer, helper ids;</li>
  *   <li>{@link InitDataflow}: reads of registers never written;</li>
@@ -43,15 +45,15 @@ public final class StructuralVerifier {
     public VerifiedProgram verify(ProgramImage image) {
         int len = image.insns().size();
         if (len == 0) {
-            throw new VerifierException(0, "program is empty");
+            throw new VerifierException(0, Errno.E2BIG, "program is empty");
         }
         if (len > BPF_COMPLEXITY_LIMIT_INSNS) {
-            throw new VerifierException(BPF_COMPLEXITY_LIMIT_INSNS, "program too large (" + len
+            throw new VerifierException(BPF_COMPLEXITY_LIMIT_INSNS, Errno.E2BIG, "program too large (" + len
                     + " insns, at most " + BPF_COMPLEXITY_LIMIT_INSNS + ")");
         }
         Slots s = new Slots(image.insns());
-        LdImmPass.run(s);
         int[] starts = Subprogs.find(s);
+        LdImmPass.run(s);
         Cfg cfg = new Cfg(s, starts);
         cfg.checkReachable(options.contains(VerifierOption.ALLOW_UNREACHABLE));
         new InsnChecks(s, helpers, !options.contains(VerifierOption.ALLOW_CONSTANT_TRAPS)).run();

@@ -7,7 +7,9 @@ import java.util.TreeSet;
 import org.ebpf4j.vm.VerifierException;
 
 /**
- * Subprogram boundaries: kernel/bpf/verifier.c add_subprog_and_kfunc() collects the targets of
+ * Subprogram boundaries, the first checks the kernel makes (before even the opcode table, so they
+ * look at raw slots, second halves of ld_imm64 included, as the kernel does):
+ * kernel/bpf/verifier.c add_subprog_and_kfunc() collects the targets of
  * bpf-to-bpf calls and of {@code BPF_PSEUDO_FUNC} loads, then check_subprogs() confines every
  * jump to its own subprogram and demands that each one ends in exit or an unconditional jump, so
  * that no subprogram falls through into the next.
@@ -20,9 +22,6 @@ final class Subprogs {
         TreeSet<Integer> starts = new TreeSet<>();
         starts.add(0);
         for (int i = 0; i < s.len; i++) {
-            if (s.second[i]) {
-                continue;
-            }
             int c = s.code[i];
             if (c == (BPF_JMP | BPF_CALL) && s.src[i] == BPF_PSEUDO_KFUNC_CALL) {
                 throw new VerifierException(i, "calling kernel functions (kfunc btf_id " + s.imm[i]
@@ -47,14 +46,14 @@ final class Subprogs {
         int subEnd = starts.length > 1 ? starts[1] : s.len;
         for (int i = 0; i < s.len; i++) {
             int c = s.code[i];
-            if (!s.second[i] && s.isJump(i)) {
+            if (s.isJump(i)) {
                 long target = c == (BPF_JMP32 | BPF_JA) ? (long) i + s.imm[i] + 1 : (long) i + s.off[i] + 1;
                 if (target < subStart || target >= subEnd) {
                     throw new VerifierException(i, "jump out of range from insn " + i + " to " + target);
                 }
             }
             if (i == subEnd - 1) {
-                // The second slot of an ld_imm64 has code 0, which is neither exit nor jump.
+                // An ld_imm64 cut off at the end ends in its first slot or a code-0 second one.
                 if (c != (BPF_JMP | BPF_EXIT) && c != (BPF_JMP | BPF_JA) && c != (BPF_JMP32 | BPF_JA)) {
                     throw new VerifierException(i, "last insn is not an exit or jmp");
                 }

@@ -133,4 +133,19 @@ class MemoryTest extends VmFixture {
         ProgramFault f = assertThrows(ProgramFault.class, () -> p.run(Arena.BASE - 8));
         assertEquals(1, f.insnIndex());
     }
+
+    @Test
+    void legacyPacketLoadsVerifyButDoNotRunYet() {
+        // r6 = ctx; r0 = ntohl(*(u32 *)(skb->data + 0)); exit: loads (socket filters use it) ...
+        Executable p = load(prog(movX(6, 1), ins(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0), exit()));
+        // ... but the interpreter has no skb model yet and says so
+        ProgramFault f = assertThrows(ProgramFault.class, () -> p.run(0));
+        assertEquals(1, f.insnIndex());
+        assertTrue(f.getMessage().contains("not implemented"), f.getMessage());
+        // and, as a hidden call, it needs r6 and clobbers r1-r5
+        assertThrows(org.ebpf4j.vm.VerifierException.class,
+                () -> load(prog(ins(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0), exit())));
+        assertThrows(org.ebpf4j.vm.VerifierException.class,
+                () -> load(prog(movX(6, 1), ins(BPF_LD | BPF_ABS | BPF_W, 0, 0, 0, 0), movX(0, 1), exit())));
+    }
 }
