@@ -50,6 +50,14 @@ public interface Bpf {
     /** BPF_MAP_FREEZE: syscall writes are refused from now on; programs still write. */
     void mapFreeze(Task task, int mapFd);
 
+    // ---- programs ----
+
+    /** BPF_PROG_LOAD: a new program fd ({@link org.ebpf4j.kernel.prog.ProgLoader}). */
+    int progLoad(Task task, org.ebpf4j.kernel.prog.ProgLoadAttr attr);
+
+    /** BPF_PROG_TEST_RUN ({@link org.ebpf4j.kernel.prog.TestRun}); ENOSPC comes as a TestRunException with the outputs. */
+    org.ebpf4j.kernel.prog.TestRunResult progTestRun(Task task, org.ebpf4j.kernel.prog.TestRunAttr attr);
+
     // ---- bpffs ----
 
     /** BPF_OBJ_PIN: pins the map, program or link behind {@code bpf_fd} at {@code pathname}. */

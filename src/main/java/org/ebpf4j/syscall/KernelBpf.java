@@ -17,6 +17,7 @@ public class KernelBpf implements Bpf {
     private final IdCommands ids;
     private final InfoCommands infos;
     private final BtfCommands btfs;
+    private final ProgCommands progs;
 
     public KernelBpf(Runtime rt) {
         this.rt = rt;
@@ -25,6 +26,7 @@ public class KernelBpf implements Bpf {
         this.ids = new IdCommands(rt);
         this.infos = new InfoCommands();
         this.btfs = new BtfCommands(rt);
+        this.progs = new ProgCommands(rt);
     }
 
     public Runtime runtime() { return rt; }
@@ -53,6 +55,11 @@ public class KernelBpf implements Bpf {
     @Override public BatchResult mapDeleteBatch(Task t, MapBatchAttr a) { return maps.batch(t, MapCommands.Batch.DELETE, a); }
 
     @Override public void mapFreeze(Task t, int mapFd) { maps.freeze(t, mapFd); }
+
+    @Override public int progLoad(Task t, org.ebpf4j.kernel.prog.ProgLoadAttr a) { return progs.load(t, a); }
+
+    @Override
+    public org.ebpf4j.kernel.prog.TestRunResult progTestRun(Task t, org.ebpf4j.kernel.prog.TestRunAttr a) { return progs.testRun(t, a); }
 
     @Override public void objPin(Task t, ObjAttr a) { objs.pin(t, a); }
 

@@ -1,0 +1,105 @@
+package org.ebpf4j.kernel.prog;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.ebpf4j.isa.Insn;
+import org.ebpf4j.kernel.MapObject;
+import org.ebpf4j.kernel.ObjInfo;
+import org.ebpf4j.kernel.ProgObject;
+import org.ebpf4j.kernel.Runtime;
+import org.ebpf4j.kernel.helpers.TailCallTarget;
+import org.ebpf4j.uapi.AttachType;
+import org.ebpf4j.uapi.ProgType;
+import org.ebpf4j.vm.Executable;
+
+/**
+ * A loaded program ({@code struct bpf_prog} + {@code bpf_prog_aux}): what PROG_LOAD made of the
+ * attributes. It holds one reference on every map it uses ({@code aux->used_maps}) for as long
+ * as it lives, so a map whose last fd closes stays alive while a program still uses it; those
+ * references go a grace period after the program dies ({@code bpf_prog_free_deferred} →
+ * {@code bpf_free_used_maps}). As a PROG_ARRAY slot value it is a {@link TailCallTarget}.
+ */
+public final class BpfProg extends ProgObject implements TailCallTarget {
+    private final Runtime runtime;
+    private final ProgType type;
+    private final AttachType expectedAttachType;
+    private final String name;
+    private final byte[] tag;
+    private final boolean gplCompatible;
+    private final List<MapObject> usedMaps;
+    private final List<Insn> xlated;
+    private final Executable executable;
+    private final long loadTime;
+    private final int uid;
+    private final int maxCtxOffset;
+    private final int progFlags;
+    private final AtomicLong runCnt = new AtomicLong();
+    private final AtomicLong runTimeNs = new AtomicLong();
+
+    BpfProg(Runtime runtime, ProgType type, AttachType expectedAttachType, String name, byte[] tag,
+            boolean gplCompatible, List<MapObject> usedMaps, List<Insn> xlated, Executable executable, long loadTime,
+            int uid, int maxCtxOffset, int progFlags, String origin) {
+        super(origin);
+        this.runtime = runtime;
+        this.type = type;
+        this.expectedAttachType = expectedAttachType;
+        this.name = name;
+        this.tag = tag.clone();
+        this.gplCompatible = gplCompatible;
+        this.usedMaps = List.copyOf(usedMaps);
+        this.xlated = List.copyOf(xlated);
+        this.executable = executable;
+        this.loadTime = loadTime;
+        this.uid = uid;
+        this.maxCtxOffset = maxCtxOffset;
+        this.progFlags = progFlags;
+    }
+
+    /** {@code bpf_prog_alloc_id}, the last step of a successful load. */
+    int publishIn(Runtime rt) { return publish(rt); }
+
+    @Override public ProgType progType() { return type; }
+
+    /** {@code expected_attach_type} after {@code bpf_prog_load_fixup_attach_type} (null = 0). */
+    public AttachType expectedAttachType() { return expectedAttachType; }
+
+    @Override public String name() { return name; }
+
+    public byte[] tag() { return tag.clone(); }
+
+    public boolean gplCompatible() { return gplCompatible; }
+
+    public List<MapObject> usedMaps() { return usedMaps; }
+
+    /** The instructions as the engine received them (maps resolved, context accesses rewritten). */
+    public List<Insn> xlated() { return xlated; }
+
+    @Override public Executable executable() { return executable; }
+
+    /** {@code aux->max_ctx_offset}: the end of the furthest context byte the program accesses. */
+    public int maxCtxOffset() { return maxCtxOffset; }
+
+    public int progFlags() { return progFlags; }
+
+    public Runtime runtime() { return runtime; }
+
+    /** Accounts one run for BPF_ENABLE_STATS ({@code bpf_prog_run} with {@code bpf_stats_enabled_key}). */
+    public void countRun(long ns) {
+        runCnt.incrementAndGet();
+        runTimeNs.addAndGet(ns);
+    }
+
+    @Override
+    public ObjInfo info() {
+        return new ProgInfo(id(), type, tag, name, xlated.size() * 8, 0, loadTime, uid,
+                usedMaps.stream().map(m -> m.map().id()).toList(), gplCompatible, 0, runTimeNs.get(), runCnt.get(), 0,
+                xlated.size(), expectedAttachType == null ? 0 : expectedAttachType.value());
+    }
+
+    @Override
+    protected void destroy() {
+        // __bpf_prog_put_noref → bpf_prog_free_deferred: the used maps go after a grace period,
+        // since a run that started before the last put may still be using them.
+        runtime.rcu().callAfterGracePeriod(() -> usedMaps.forEach(MapObject::put));
+    }
+}

@@ -1,0 +1,109 @@
+package org.ebpf4j.kernel.prog;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.ebpf4j.kernel.Runtime;
+import org.ebpf4j.kernel.Task;
+import org.ebpf4j.kernel.helpers.MiscHelpers;
+import org.ebpf4j.kernel.helpers.TaskIdentity;
+import org.ebpf4j.kernel.helpers.TracePipe;
+import org.ebpf4j.map.MapHelpers;
+import org.ebpf4j.vm.Engine;
+import org.ebpf4j.vm.Interpreter;
+import org.ebpf4j.vm.helper.HelperTable;
+
+/**
+ * What programs of one {@link Runtime} run with: the helper table (every helper ebpf4j
+ * implements; which of them a program may call is {@link ProgTypes}' business), the engines, the
+ * trace pipe, and who "current" is on each thread while a program runs. One per runtime
+ * ({@link Runtime#progs()}).
+ */
+public final class ProgEnv {
+    /** Which engine loads a program. */
+    public enum EngineKind { INTERPRETER, JIT }
+
+    private final Runtime runtime;
+    private final HelperTable helpers;
+    private final TracePipe trace = new TracePipe();
+    private final ThreadLocal<Task> current = new ThreadLocal<>();
+    private final Map<EngineKind, Engine> engines = new EnumMap<>(EngineKind.class);
+    private final AtomicInteger statsEnabled = new AtomicInteger();
+    private final ProgLoader loader;
+    private final TestRun testRun;
+
+    public ProgEnv(Runtime runtime) {
+        this.runtime = runtime;
+        this.helpers = HelperTable.base();
+        MapHelpers.register(helpers, runtime.mapRegistry());
+        new MiscHelpers(runtime.arena(), runtime.mapRegistry(), trace, this::currentIdentity,
+                ThreadLocalRandom.current().nextLong()).registerInto(helpers);
+        engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
+        loader = new ProgLoader(this);
+        testRun = new TestRun(this);
+    }
+
+    /** BPF_PROG_LOAD's body. */
+    public ProgLoader loader() { return loader; }
+
+    /** BPF_PROG_TEST_RUN's body. */
+    public TestRun testRun() { return testRun; }
+
+    public Runtime runtime() { return runtime; }
+
+    public HelperTable helpers() { return helpers; }
+
+    /** The runtime's trace pipe (bpf_trace_printk output). */
+    public TracePipe tracePipe() { return trace; }
+
+    /**
+     * The engine of {@code kind}. JIT engines register themselves with {@link #registerEngine};
+     * asking for one that is not there is a caller error.
+     */
+    public synchronized Engine engine(EngineKind kind) {
+        Engine e = engines.get(kind);
+        if (e == null) {
+            throw new IllegalArgumentException("engine " + kind + " is not available in this build");
+        }
+        return e;
+    }
+
+    /** Adds (or replaces) an engine, built over this runtime's arena and helper table. */
+    public synchronized void registerEngine(EngineKind kind, Function<ProgEnv, Engine> factory) {
+        engines.put(kind, factory.apply(this));
+    }
+
+    public synchronized boolean hasEngine(EngineKind kind) { return engines.containsKey(kind); }
+
+    /** Runs {@code body} with {@code task} as the current task of this thread (helpers read it). */
+    public <T> T asCurrent(Task task, java.util.function.Supplier<T> body) {
+        Task prev = current.get();
+        current.set(task);
+        try {
+            return body.get();
+        } finally {
+            if (prev == null) {
+                current.remove();
+            } else {
+                current.set(prev);
+            }
+        }
+    }
+
+    /** The task programs on this thread run for, or null (then helpers see the idle task). */
+    public Task current() { return current.get(); }
+
+    private TaskIdentity currentIdentity() {
+        Task t = current.get();
+        if (t == null) {
+            return new TaskIdentity(0, 0, 0, 0, "swapper/0");
+        }
+        return new TaskIdentity(t.pid(), t.tgid(), t.uid(), t.gid(), t.comm());
+    }
+
+    /** BPF_ENABLE_STATS(BPF_STATS_RUN_TIME) holders: while non-zero, runs count run_cnt/run_time_ns. */
+    public AtomicInteger statsEnabled() { return statsEnabled; }
+}
