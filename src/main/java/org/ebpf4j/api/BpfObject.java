@@ -68,10 +68,17 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /** Reads {@code path} and loads it into a new embedded runtime, which {@link #close()} shuts down. */
-    public static BpfObject open(Path path) {
+    public static BpfObject open(Path path) { return open(path, env -> { }); }
+
+    /**
+     * As {@link #open(Path)}, letting {@code configure} prepare the runtime's program side first
+     * (register and select an engine, for instance).
+     */
+    public static BpfObject open(Path path, java.util.function.Consumer<org.ebpf4j.kernel.prog.ProgEnv> configure) {
         ObjectSpec spec = ObjectReader.read(path);
         Runtime rt = Runtime.builder().build();
         try {
+            configure.accept(rt.progs());
             return load(spec, rt, rt.spawn("ebpf4j", 0, 0), new KernelBpf(rt), true);
         } catch (RuntimeException e) {
             rt.close();
