@@ -14,6 +14,10 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             ConformanceCommand.class,
             DumpCommand.class,
+            TestRunCommand.class,
+            MapCommand.class,
+            TraceCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -34,6 +34,7 @@ public final class ProgEnv {
     private final ThreadLocal<Object> runCtx = new ThreadLocal<>();
     private final Map<EngineKind, Engine> engines = new EnumMap<>(EngineKind.class);
     private final AtomicInteger statsEnabled = new AtomicInteger();
+    private volatile EngineKind defaultEngine = EngineKind.INTERPRETER;
     private final ProgLoader loader;
     private final TestRun testRun;
 
@@ -80,6 +81,15 @@ public final class ProgEnv {
     }
 
     public synchronized boolean hasEngine(EngineKind kind) { return engines.containsKey(kind); }
+
+    /** The engine BPF_PROG_LOAD uses (the interpreter unless changed). */
+    public EngineKind defaultEngine() { return defaultEngine; }
+
+    /** Makes {@code kind} (which must be registered) the engine of later loads. */
+    public void setDefaultEngine(EngineKind kind) {
+        engine(kind);
+        defaultEngine = kind;
+    }
 
     /** Runs {@code body} with {@code task} as the current task of this thread (helpers read it). */
     public <T> T asCurrent(Task task, java.util.function.Supplier<T> body) {

@@ -73,8 +73,8 @@ public final class ProgLoader {
         return t;
     }
 
-    /** Loads as {@code task} with the interpreter; returns the new program fd. */
-    public int load(Task task, ProgLoadAttr attr) { return load(task, attr, ProgEnv.EngineKind.INTERPRETER); }
+    /** Loads as {@code task} with the runtime's default engine; returns the new program fd. */
+    public int load(Task task, ProgLoadAttr attr) { return load(task, attr, env.defaultEngine()); }
 
     public int load(Task task, ProgLoadAttr attr, ProgEnv.EngineKind engineKind) {
         BpfProg prog = loadObject(task, attr, engineKind);

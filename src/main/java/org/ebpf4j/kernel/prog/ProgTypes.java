@@ -26,14 +26,18 @@ public final class ProgTypes {
     /** One row: the type's context rules (they may depend on the expected attach type), helpers, test_run. */
     public record Row(Function<AttachType, CtxAccess> ctx, BitSet helpers, TestRunKind testRun) {}
 
-    /** {@code bpf_base_func_proto} for a loader with CAP_BPF and CAP_PERFMON (kernel/bpf/helpers.c). */
+    /**
+     * {@code bpf_base_func_proto} of Linux 6.18 for a loader with CAP_BPF and CAP_PERFMON
+     * (kernel/bpf/helpers.c; 6.18 moved get_current_uid_gid, get_current_comm and the cgroup and
+     * task-storage helpers here: observed, an XDP program calling bpf_get_current_comm loads).
+     */
     static final int[] BASE = {
-        1, 2, 3, 87, 88, 89, 195, 7, 8, 42, 12, 5, 125, 208, 130, 131, 132, 133, 134, 182, 105, 106, 14, 120,
+        1, 2, 3, 87, 88, 89, 195, 7, 8, 42, 12, 5, 125, 208, 130, 131, 132, 133, 134, 182, 105, 106, 14, 120, 15,
         // CAP_BPF
         93, 94, 118, 153, 154, 169, 170, 171, 172, 194, 164, 181, 209, 198, 199, 200, 197, 201, 202, 203, 210, 211,
-        80, 123,
+        80, 123, 37, 17, 156, 157,
         // CAP_PERFMON
-        6, 35, 158, 112, 113, 114, 115, 149, 165, 175, 177,
+        6, 35, 158, 16, 112, 113, 114, 115, 148, 191, 149, 165, 175, 177, 55, 22, 109, 117, 141, 176, 180,
     };
     /** {@code bpf_tracing_func_proto} beyond the base (kprobe, tracepoint, perf_event, raw_tp, tracing). */
     static final int[] TRACING = {15, 16, 22, 25, 27, 36, 37, 67, 109, 117, 160, 174};
