@@ -119,4 +119,29 @@ class CgroupLinkStoryTest {
         rt.bpffs().unlink(task, "/sys/fs/bpf/story_lb");
         parent.close();
     }
+
+    @Test
+    void clangProgramAttachesThroughItsObject() {
+        try (BpfObject o = BpfObject.open(java.nio.file.Path.of("src/test/bpf/cgroup_egress_count.bpf.o"))) {
+            Program p = o.program("count_egress");
+            Cgroups cgs = new Cgroups(p.task());
+            cgs.mkdir("/obj/leaf");
+            CgroupRunner run = new CgroupRunner(o.runtime().rcu());
+            try (CgroupHandle cg = cgs.open("/obj"); Link l = p.attachCgroup(cg, EGRESS)) {
+                assertEquals(p.info().id(), l.info().progId());
+                assertEquals(cg.id(), l.info().cgroupId());
+                assertArrayEquals(new int[] {p.info().id()},
+                        p.bpf().progQuery(p.task(), Attrs.ProgQuery.of(cg.fd(), EGRESS.value(), 0, 4)).progIds());
+                assertEquals(CgroupRunner.NET_XMIT_SUCCESS,
+                        run.run(o.runtime().cgroups().lookup("/obj/leaf"), CgroupHook.INET_EGRESS, 0));
+                assertEquals(1L, o.map("runs").lookupLong(0));
+                p.attachLegacy(cg, EGRESS, CgroupAttachMode.ALLOW_MULTI);   // links and legacy MULTI coexist
+                run.run(o.runtime().cgroups().lookup("/obj/leaf"), CgroupHook.INET_EGRESS, 0);
+                assertEquals(3L, o.map("runs").lookupLong(0), "runs once per attachment");
+                p.detachLegacy(cg, EGRESS);
+            }
+            run.run(o.runtime().cgroups().lookup("/obj/leaf"), CgroupHook.INET_EGRESS, 0);
+            assertEquals(3L, o.map("runs").lookupLong(0), "closing the link detached it");
+        }
+    }
 }
