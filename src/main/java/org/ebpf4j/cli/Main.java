@@ -15,6 +15,10 @@ import picocli.CommandLine.Command;
             ConformanceCommand.class,
             DumpCommand.class,
             ScenarioCommand.class,
+            TestRunCommand.class,
+            MapCommand.class,
+            TraceCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
 
