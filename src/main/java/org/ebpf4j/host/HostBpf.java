@@ -192,6 +192,16 @@ public final class HostBpf {
             putInt(attr, BpfAttr.ProgLoad.EXPECTED_ATTACH_TYPE,
                     p.expectedAttachType() == null ? 0 : p.expectedAttachType().value());
             putInt(attr, BpfAttr.ProgLoad.PROG_BTF_FD, p.progBtfFd());
+            if (!p.funcInfo().isEmpty()) {
+                MemorySegment fi = arena.allocate((long) p.funcInfo().size() * BpfAttr.ProgLoad.FUNC_INFO_REC, 8);
+                for (int i = 0; i < p.funcInfo().size(); i++) {
+                    fi.set(ValueLayout.JAVA_INT, i * 8L, p.funcInfo().get(i).insnOff());
+                    fi.set(ValueLayout.JAVA_INT, i * 8L + 4, p.funcInfo().get(i).typeId());
+                }
+                putInt(attr, BpfAttr.ProgLoad.FUNC_INFO_REC_SIZE, BpfAttr.ProgLoad.FUNC_INFO_REC);
+                attr.set(ValueLayout.JAVA_LONG_UNALIGNED, BpfAttr.ProgLoad.FUNC_INFO, fi.address());
+                putInt(attr, BpfAttr.ProgLoad.FUNC_INFO_CNT, p.funcInfo().size());
+            }
             long ret = raw(arena, Cmd.PROG_LOAD, attr);
             if (ret < 0) {
                 String what = "prog_load " + p.type() + " '" + p.name() + "' (" + p.insns().size() + " insns)";

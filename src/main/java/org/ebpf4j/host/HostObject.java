@@ -50,7 +50,8 @@ public final class HostObject implements AutoCloseable {
     /**
      * Loads program {@code name} (once; later calls return the same fd): its ld_imm64 map
      * references get the map fds ({@code BPF_PSEUDO_MAP_FD}) or fd and value offset
-     * ({@code BPF_PSEUDO_MAP_VALUE}), as libbpf's {@code bpf_program__relocate()} leaves them;
+     * ({@code BPF_PSEUDO_MAP_VALUE}), as libbpf's {@code bpf_program__relocate()} leaves them,
+     * and with the object's BTF loaded it goes with its func_info (as libbpf passes it);
      * then every PROG_ARRAY slot the object initialises with this program is filled, and the
      * programs the object's PROG_ARRAYs name are loaded too (libbpf loads every program of an
      * object, so a tail call target is there when a program runs).
@@ -65,7 +66,7 @@ public final class HostObject implements AutoCloseable {
                 spec.name() + ": no program named '" + name + "' (programs: "
                         + spec.programs().stream().map(ProgramSpec::name).toList() + ")"));
         int fd = bpf.progLoad(new ProgLoad(p.progType(), patch(p), spec.license(), p.name(), p.expectedAttachType(),
-                p.kind().progFlags(), spec.kernVersion(), 0));
+                p.kind().progFlags(), spec.kernVersion(), btfFd, btfFd > 0 ? p.funcInfo() : List.of()));
         progFds.put(name, fd);
         fillSlots(name, fd);
         for (MapSpec m : spec.maps()) {

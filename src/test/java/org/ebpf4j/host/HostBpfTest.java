@@ -66,7 +66,7 @@ class HostBpfTest {
     @Test
     void twoInstructionProgramTestRun() {
         List<Insn> prog = List.of(Insn.of(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1), Insn.of(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-        int fd = bpf.progLoad(new ProgLoad(ProgType.CGROUP_SKB, prog, "GPL", "ret1", AttachType.CGROUP_INET_EGRESS, 0, 0, 0));
+        int fd = bpf.progLoad(new ProgLoad(ProgType.CGROUP_SKB, prog, "GPL", "ret1", AttachType.CGROUP_INET_EGRESS, 0, 0, 0, List.of()));
         try {
             byte[] frame = HostTests.ipv4UdpFrame(64);
             TestRun.Result r = bpf.progTestRun(TestRun.ofData(fd, frame, 1000));
