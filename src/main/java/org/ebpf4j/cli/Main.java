@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             MapCommand.class,
             TraceCommand.class,
             DemoCommand.class,
+            ScenarioCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -8,7 +8,8 @@ import org.ebpf4j.map.MapFlags;
  * ({@link KernelObject#anyGet()}: maps count it as a user reference), dropped when the fd closes.
  * New kinds (cgroup directories, sockets, pidfds) join the permits list as they arrive.
  */
-public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.Stdio {
+public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.SocketFile,
+        File.CgroupFile, File.Stdio {
     /** {@code FMODE_READ}: the fd was opened for reading. */
     int FMODE_READ = 1;
     /** {@code FMODE_WRITE}: the fd was opened for writing. */
@@ -64,10 +65,25 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
         @Override public KernelObject object() { return btf; }
     }
 
+    /**
+     * A socket fd ({@code socket_file_ops}); {@code sock} is an {@code org.ebpf4j.kernel.net.Socket}
+     * (typed as its base here so this package does not import the layer above it).
+     */
+    record SocketFile(KernelObject sock, int mode) implements File {
+        @Override public KernelObject object() { return sock; }
+    }
+
     /** fds 0, 1, 2: present so that BPF fds start at 3 as on Linux; not BPF objects. */
     record Stdio(int fd) implements File {
         @Override public int mode() { return fd == 0 ? FMODE_READ : FMODE_WRITE; }
 
         @Override public KernelObject object() { return null; }
+    }
+
+    /** An open cgroup2 directory (O_RDONLY|O_DIRECTORY): what PROG_ATTACH and LINK_CREATE take as target_fd. Holds no BPF object. */
+    record CgroupFile(org.ebpf4j.kernel.cgroup.Cgroup cgroup, int mode) implements File {
+        @Override public KernelObject object() { return null; }
+
+        @Override public String what() { return "cgroup directory"; }
     }
 }

@@ -37,6 +37,7 @@ public final class Runtime implements AutoCloseable {
     private final IdTable<LinkObject> linkIds = new IdTable<>("link");
     private final IdTable<BtfObject> btfIds = new IdTable<>("btf");
     private final BpfFs bpffs = new BpfFs();
+    private final org.ebpf4j.kernel.cgroup.CgroupTree cgroups = new org.ebpf4j.kernel.cgroup.CgroupTree(id -> tasks().stream().anyMatch(t -> t.cgroupId() == id));
     private final Map<Integer, Task> tasks = new ConcurrentHashMap<>();
     private final AtomicInteger nextPid;
     private final int maxFds;
@@ -50,7 +51,7 @@ public final class Runtime implements AutoCloseable {
         this.rcuTasksTrace = new Rcu("tasks-trace");
         this.cpus = b.cpus;
         this.mapRegistry = new MapRegistry(arena);
-        this.mapEnv = new MapEnv(arena, cpus, mapRegistry, rcu::callAfterGracePeriod);
+        this.mapEnv = new MapEnv(arena, cpus, mapRegistry, rcu::callAfterGracePeriod, rcuTasksTrace::callAfterGracePeriod);
         this.nextPid = new AtomicInteger(b.firstPid);
         this.maxFds = b.maxFds;
         this.unprivilegedBpfDisabled = b.unprivilegedBpfDisabled;
@@ -141,6 +142,9 @@ public final class Runtime implements AutoCloseable {
 
     /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
     public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }
+
+    /** The cgroup v2 hierarchy with its BPF attachments. */
+    public org.ebpf4j.kernel.cgroup.CgroupTree cgroups() { return cgroups; }
 
     // ---- objects ----
 
