@@ -7,6 +7,8 @@ import org.ebpf4j.kernel.MapObject;
 import org.ebpf4j.kernel.ObjInfo;
 import org.ebpf4j.kernel.ProgObject;
 import org.ebpf4j.kernel.Runtime;
+import org.ebpf4j.kernel.cgroup.CgRunCtx;
+import org.ebpf4j.kernel.cgroup.CgroupProg;
 import org.ebpf4j.kernel.helpers.TailCallTarget;
 import org.ebpf4j.uapi.AttachType;
 import org.ebpf4j.uapi.ProgType;
@@ -17,9 +19,10 @@ import org.ebpf4j.vm.Executable;
  * attributes. It holds one reference on every map it uses ({@code aux->used_maps}) for as long
  * as it lives, so a map whose last fd closes stays alive while a program still uses it; those
  * references go a grace period after the program dies ({@code bpf_prog_free_deferred} →
- * {@code bpf_free_used_maps}). As a PROG_ARRAY slot value it is a {@link TailCallTarget}.
+ * {@code bpf_free_used_maps}). As a PROG_ARRAY slot value it is a {@link TailCallTarget}; the
+ * cgroup attach code runs it as a {@link CgroupProg}.
  */
-public final class BpfProg extends ProgObject implements TailCallTarget {
+public final class BpfProg extends ProgObject implements TailCallTarget, CgroupProg {
     private final Runtime runtime;
     private final ProgType type;
     private final AttachType expectedAttachType;
@@ -65,7 +68,22 @@ public final class BpfProg extends ProgObject implements TailCallTarget {
 
     @Override public String name() { return name; }
 
-    public byte[] tag() { return tag.clone(); }
+    /** The 8 bytes of {@code prog->tag}. */
+    public byte[] tagBytes() { return tag.clone(); }
+
+    /** {@code prog->tag} as 16 lowercase hex digits (what bpftool and link fdinfo print). */
+    @Override
+    public String tag() { return ProgTag.hex(tag); }
+
+    @Override
+    public ProgType type() { return type; }
+
+    /**
+     * Run from a cgroup hook. The hook's {@code bpf_cg_run_ctx} is not reachable by helpers yet
+     * (bpf_get_retval/bpf_set_retval/get_local_storage are the cgroup work's helpers).
+     */
+    @Override
+    public long run(long ctx, CgRunCtx runCtx) { return executable.run(ctx); }
 
     public boolean gplCompatible() { return gplCompatible; }
 
