@@ -9,9 +9,10 @@ import org.ebpf4j.syscall.Bpf;
 
 /**
  * A loaded program of a {@link BpfObject} (libbpf's {@code struct bpf_program}): its spec, its fd,
- * and BPF_PROG_TEST_RUN.
+ * BPF_PROG_TEST_RUN, and attaching to cgroups ({@link CgroupAttachable}: {@code attachCgroup}
+ * returning a {@link Link}, {@code attachLegacy}/{@code detachLegacy}).
  */
-public final class Program {
+public final class Program implements CgroupAttachable {
     private final Bpf bpf;
     private final Task task;
     private final ProgramSpec spec;
@@ -28,7 +29,11 @@ public final class Program {
 
     public ProgramSpec spec() { return spec; }
 
-    public int fd() { return fd; }
+    @Override public int fd() { return fd; }
+
+    @Override public Bpf bpf() { return bpf; }
+
+    @Override public Task task() { return task; }
 
     /** BPF_PROG_TEST_RUN with {@code data} in, data out, {@code repeat} runs. */
     public TestRunResult testRun(byte[] data, int repeat) {

@@ -140,11 +140,11 @@ public final class Runtime implements AutoCloseable {
 
     public int unprivilegedBpfDisabled() { return unprivilegedBpfDisabled; }
 
-    /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
-    public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }
-
     /** The cgroup v2 hierarchy with its BPF attachments. */
     public org.ebpf4j.kernel.cgroup.CgroupTree cgroups() { return cgroups; }
+
+    /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
+    public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }
 
     // ---- objects ----
 

@@ -13,14 +13,15 @@ import org.ebpf4j.kernel.helpers.TailCallTarget;
 import org.ebpf4j.uapi.AttachType;
 import org.ebpf4j.uapi.ProgType;
 import org.ebpf4j.vm.Executable;
+import org.ebpf4j.vm.ProgramFault;
 
 /**
  * A loaded program ({@code struct bpf_prog} + {@code bpf_prog_aux}): what PROG_LOAD made of the
  * attributes. It holds one reference on every map it uses ({@code aux->used_maps}) for as long
  * as it lives, so a map whose last fd closes stays alive while a program still uses it; those
  * references go a grace period after the program dies ({@code bpf_prog_free_deferred} →
- * {@code bpf_free_used_maps}). As a PROG_ARRAY slot value it is a {@link TailCallTarget}; the
- * cgroup attach code runs it as a {@link CgroupProg}.
+ * {@code bpf_free_used_maps}). As a PROG_ARRAY slot value it is a {@link TailCallTarget}; as
+ * what a cgroup attachment or link holds it is a {@link CgroupProg}.
  */
 public final class BpfProg extends ProgObject implements TailCallTarget, CgroupProg {
     private final Runtime runtime;
@@ -38,6 +39,7 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
     private final int progFlags;
     private final AtomicLong runCnt = new AtomicLong();
     private final AtomicLong runTimeNs = new AtomicLong();
+    private final AtomicLong faults = new AtomicLong();
 
     BpfProg(Runtime runtime, ProgType type, AttachType expectedAttachType, String name, byte[] tag,
             boolean gplCompatible, List<MapObject> usedMaps, List<Insn> xlated, Executable executable, long loadTime,
@@ -68,22 +70,7 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
 
     @Override public String name() { return name; }
 
-    /** The 8 bytes of {@code prog->tag}. */
-    public byte[] tagBytes() { return tag.clone(); }
-
-    /** {@code prog->tag} as 16 lowercase hex digits (what bpftool and link fdinfo print). */
-    @Override
-    public String tag() { return ProgTag.hex(tag); }
-
-    @Override
-    public ProgType type() { return type; }
-
-    /**
-     * Run from a cgroup hook. The hook's {@code bpf_cg_run_ctx} is not reachable by helpers yet
-     * (bpf_get_retval/bpf_set_retval/get_local_storage are the cgroup work's helpers).
-     */
-    @Override
-    public long run(long ctx, CgRunCtx runCtx) { return executable.run(ctx); }
+    public byte[] tag() { return tag.clone(); }
 
     public boolean gplCompatible() { return gplCompatible; }
 
@@ -106,6 +93,52 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
         runCnt.incrementAndGet();
         runTimeNs.addAndGet(ns);
     }
+
+    // ---- as a cgroup program (kernel/bpf/cgroup.c, spec §5.1) ----
+
+    @Override public ProgType type() { return type; }
+
+    @Override public String tagHex() { return java.util.HexFormat.of().formatHex(tag); }
+
+    /**
+     * One run from a cgroup hook ({@code bpf_prog_run_array_cg}'s {@code run_prog}): the caller
+     * ({@link org.ebpf4j.kernel.cgroup.CgroupRunner}) holds the RCU read section; here
+     * {@code rc} becomes this thread's run context ({@code bpf_set_run_ctx}) so bpf_get_retval /
+     * bpf_set_retval reach it, and a context field aliasing the retval
+     * ({@link CgRunCtx#retvalAlias}, getsockopt) is kept in step with it.
+     *
+     * <p>A {@link ProgramFault} (a program the kernel's verifier would have refused) ends the
+     * run as a deny (R0 = 0) and is counted in {@link #faults()}; it never reaches the hook.
+     */
+    @Override
+    public long run(long ctx, CgRunCtx rc) {
+        ProgEnv env = runtime.progs();
+        Object prev = env.setRunCtx(rc);
+        long alias = rc.retvalAlias;
+        boolean stats = env.statsEnabled().get() > 0;
+        long start = stats ? System.nanoTime() : 0;
+        try {
+            if (alias != 0) {
+                runtime.arena().store32(alias, rc.retval);
+            }
+            long r0 = executable.run(ctx);
+            if (alias != 0) {
+                rc.retval = (int) runtime.arena().load32(alias);
+            }
+            return r0;
+        } catch (ProgramFault f) {
+            faults.incrementAndGet();
+            return 0;
+        } finally {
+            env.resetRunCtx(prev);
+            if (stats) {
+                countRun(System.nanoTime() - start);
+            }
+        }
+    }
+
+    /** Runs from cgroup hooks that aborted with a {@link ProgramFault} (counted as denies). */
+    public long faults() { return faults.get(); }
 
     @Override
     public ObjInfo info() {

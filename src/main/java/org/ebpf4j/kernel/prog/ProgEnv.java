@@ -30,6 +30,8 @@ public final class ProgEnv {
     private final HelperTable helpers;
     private final TracePipe trace = new TracePipe();
     private final ThreadLocal<Task> current = new ThreadLocal<>();
+    /** {@code current->bpf_ctx}: the run context of the hook running a program on this thread. */
+    private final ThreadLocal<Object> runCtx = new ThreadLocal<>();
     private final Map<EngineKind, Engine> engines = new EnumMap<>(EngineKind.class);
     private final AtomicInteger statsEnabled = new AtomicInteger();
     private volatile EngineKind defaultEngine = EngineKind.INTERPRETER;
@@ -42,6 +44,7 @@ public final class ProgEnv {
         MapHelpers.register(helpers, runtime.mapRegistry());
         new MiscHelpers(runtime.arena(), runtime.mapRegistry(), trace, this::currentIdentity,
                 ThreadLocalRandom.current().nextLong()).registerInto(helpers);
+        new org.ebpf4j.kernel.helpers.CgroupRetvalHelpers(runtime.arena(), runCtx::get).registerInto(helpers);
         engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
         loader = new ProgLoader(this);
         testRun = new TestRun(this);
@@ -102,6 +105,30 @@ public final class ProgEnv {
             }
         }
     }
+
+    /**
+     * {@code bpf_set_run_ctx}: makes {@code ctx} the run context helpers of this thread see (for a
+     * cgroup hook its {@link org.ebpf4j.kernel.cgroup.CgRunCtx}); returns the previous one, which
+     * the caller gives back to {@link #resetRunCtx} ({@code bpf_reset_run_ctx}) when the run ends,
+     * so nested runs restore it.
+     */
+    public Object setRunCtx(Object ctx) {
+        Object prev = runCtx.get();
+        runCtx.set(ctx);
+        return prev;
+    }
+
+    /** {@code bpf_reset_run_ctx}: restores what {@link #setRunCtx} returned. */
+    public void resetRunCtx(Object prev) {
+        if (prev == null) {
+            runCtx.remove();
+        } else {
+            runCtx.set(prev);
+        }
+    }
+
+    /** The run context of the hook running on this thread, or null. */
+    public Object runCtx() { return runCtx.get(); }
 
     /** The task programs on this thread run for, or null (then helpers see the idle task). */
     public Task current() { return current.get(); }

@@ -288,7 +288,7 @@ public final class ProgLoader {
             }
             int id = in.imm();
             String helper = HelperNames.name(id) + "#" + id;
-            if (!ProgTypes.allowsHelper(type, id)) {
+            if (!ProgTypes.allowsHelper(type, eat, id)) {
                 first = new VerifierException(i, "program of this type cannot use helper " + helper);
             } else if (!gpl && ProgTypes.gplOnly(id)) {
                 first = new VerifierException(i, "cannot call GPL-restricted function from non-GPL compatible program");

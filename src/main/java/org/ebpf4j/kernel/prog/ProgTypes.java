@@ -121,6 +121,40 @@ public final class ProgTypes {
         return r != null && id >= 0 && r.helpers().get(id);
     }
 
+    /** bpf_get_retval / bpf_set_retval ({@code cgroup_common_func_proto}). */
+    static final int BPF_FUNC_get_retval = 186, BPF_FUNC_set_retval = 187;
+
+    /**
+     * As {@link #allowsHelper(ProgType, int)}, for a program loaded with {@code eat} (null = 0):
+     * {@code cgroup_common_func_proto} (kernel/bpf/cgroup.c) offers bpf_get_retval and
+     * bpf_set_retval to the cgroup program types, except when the expected attach type is one
+     * whose result is fixed or ignored (INET_INGRESS/EGRESS, SOCK_OPS, *_RECVMSG, *_GETPEERNAME,
+     * *_GETSOCKNAME; spec §1.2). Note a CGROUP_DEVICE or CGROUP_SYSCTL program loaded without an
+     * expected attach type has 0 = INET_INGRESS, so it cannot call them either, as on Linux.
+     */
+    public static boolean allowsHelper(ProgType type, AttachType eat, int id) {
+        if (id == BPF_FUNC_get_retval || id == BPF_FUNC_set_retval) {
+            return cgroupCommon(type) && retvalHookFor(eat == null ? AttachType.CGROUP_INET_INGRESS : eat);
+        }
+        return allowsHelper(type, id);
+    }
+
+    private static boolean cgroupCommon(ProgType type) {
+        return switch (type) {
+            case CGROUP_SKB, CGROUP_SOCK, CGROUP_SOCK_ADDR, SOCK_OPS, CGROUP_DEVICE, CGROUP_SYSCTL, CGROUP_SOCKOPT -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean retvalHookFor(AttachType eat) {
+        return switch (eat) {
+            case CGROUP_INET_INGRESS, CGROUP_INET_EGRESS, CGROUP_SOCK_OPS, CGROUP_UDP4_RECVMSG, CGROUP_UDP6_RECVMSG,
+                 CGROUP_UNIX_RECVMSG, CGROUP_INET4_GETPEERNAME, CGROUP_INET6_GETPEERNAME, CGROUP_UNIX_GETPEERNAME,
+                 CGROUP_INET4_GETSOCKNAME, CGROUP_INET6_GETSOCKNAME, CGROUP_UNIX_GETSOCKNAME -> false;
+            default -> true;
+        };
+    }
+
     /** The helpers whose prototype has {@code gpl_only = true}. */
     private static final BitSet GPL_ONLY = gplOnly();
 
