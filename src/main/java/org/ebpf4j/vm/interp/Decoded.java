@@ -41,6 +41,12 @@ final class Decoded {
     final long[] imm;
     final Helper[] helpers;
     final VerifiedProgram verified;
+    /**
+     * Whether a run must set up the RunState (seen only by helpers, and only through a helper can
+     * a tail call bring in a program that counts loops) and the may_goto budget; programs with
+     * neither helper calls nor may_goto skip that setup.
+     */
+    final boolean needsRunState;
 
     Decoded(VerifiedProgram v) {
         this.verified = v;
@@ -90,6 +96,11 @@ final class Decoded {
                 i++;                                    // the second slot is never executed
             }
         }
+        boolean needs = false;
+        for (int i = 0; i < n && !needs; i++) {
+            needs = helpers[i] != null || (ins[i] & 0xff) == (BPF_JMP | BPF_JCOND);
+        }
+        needsRunState = needs;
     }
 
     private static int aluOp(int c, int off, int imm) {

@@ -66,8 +66,10 @@ public final class InterpEngine implements Engine {
         r[2] = r2;
         r[3] = r[4] = r[5] = r[6] = r[7] = r[8] = r[9] = 0;
         r[10] = ctx.fp0;
-        ctx.loops = Context.BPF_MAX_LOOPS;
-        ctx.state.begin(exe);
+        if (exe.decoded.needsRunState) {
+            ctx.loops = Context.BPF_MAX_LOOPS;
+            ctx.state.begin(exe);
+        }
         ctx.busy = true;
         try {
             return Machine.exec(ctx, exe.decoded, 0, 0);

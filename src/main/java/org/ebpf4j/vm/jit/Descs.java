@@ -18,6 +18,7 @@ final class Descs {
     static final ClassDesc RUN_STATE = ClassDesc.of("org.ebpf4j.vm.RunState");
     static final ClassDesc HELPER = ClassDesc.of("org.ebpf4j.vm.helper.Helper");
     static final ClassDesc PROGRAM_FAULT = ClassDesc.of("org.ebpf4j.vm.ProgramFault");
+    static final ClassDesc INDEX_OUT_OF_BOUNDS = ClassDesc.of("java.lang.IndexOutOfBoundsException");
     static final ClassDesc RUNTIME_EXCEPTION = ClassDesc.of("java.lang.RuntimeException");
     static final ClassDesc METHOD_HANDLES = ClassDesc.of("java.lang.invoke.MethodHandles");
     static final ClassDesc LOOKUP = ClassDesc.of("java.lang.invoke.MethodHandles$Lookup");

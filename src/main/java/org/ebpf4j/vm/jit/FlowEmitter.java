@@ -35,7 +35,8 @@ final class FlowEmitter {
             return;
         }
         if (mode(c) == BPF_ABS || mode(c) == BPF_IND) {        // as the interpreter: not implemented
-            cb.loadConstant(i).invokestatic(Descs.SUPPORT, "ldAbsFault", Descs.I_FAULT).athrow();
+            m.loadPc(cb, i);
+            cb.invokestatic(Descs.SUPPORT, "ldAbsFault", Descs.I_FAULT).athrow();
             return;
         }
         throw AluEmitter.unexpected(i, in);
@@ -148,7 +149,9 @@ final class FlowEmitter {
         cb.aload(MethodGen.CTX).getstatic(self, ClassGen.EXE, Descs.EXECUTABLE)
                 .putfield(Descs.CONTEXT, "curExe", Descs.EXECUTABLE);
         cb.aload(MethodGen.CTX).iload(m.depthSlot).putfield(Descs.CONTEXT, "curDepth", CD_int);
-        cb.aload(MethodGen.CTX).loadConstant(i).putfield(Descs.CONTEXT, "callSite", CD_int);
+        cb.aload(MethodGen.CTX);
+        m.loadPc(cb, i);
+        cb.putfield(Descs.CONTEXT, "callSite", CD_int);
         Label start = cb.newLabel();
         Label end = cb.newLabel();
         Label handler = cb.newLabel();
@@ -171,8 +174,10 @@ final class FlowEmitter {
         m.emitTailReturn();
         cb.labelBinding(cont);
         cb.exceptionCatch(start, end, handler, Descs.RUNTIME_EXCEPTION);
-        m.coldHandler(handler, b -> b.loadConstant(i).invokestatic(Descs.SUPPORT, "helperFault", Descs.HELPER_FAULT)
-                .athrow());
+        m.coldHandler(handler, b -> {
+            m.loadPc(b, i);
+            b.invokestatic(Descs.SUPPORT, "helperFault", Descs.HELPER_FAULT).athrow();
+        });
     }
 
     /**
@@ -184,8 +189,11 @@ final class FlowEmitter {
         CodeBuilder cb = m.cb;
         int callee = m.cls.plan.subprogOf(i + in.imm() + 1);
         int depth = m.depthSlot;
-        Label tooDeep = m.cold(b -> b.iload(depth).loadConstant(i)
-                .invokestatic(Descs.SUPPORT, "depthFault", Descs.II_FAULT).athrow());
+        Label tooDeep = m.cold(b -> {
+            b.iload(depth);
+            m.loadPc(b, i);
+            b.invokestatic(Descs.SUPPORT, "depthFault", Descs.II_FAULT).athrow();
+        });
         cb.iload(depth).loadConstant(JitContext.MAX_FRAMES - 1).if_icmpge(tooDeep);
         cb.aload(MethodGen.CTX);
         for (int r = 1; r <= 5; r++) {

@@ -146,12 +146,16 @@ public final class JitCompiler implements Engine {
         }
     }
 
+    /**
+     * One run on a free context. Generated code records curExe/curDepth at each helper call, and
+     * tailTarget is null between runs (the finally below), so only the RunState and the may_goto
+     * budget need setting, and only for programs that can observe them.
+     */
     private static long runOn(JitContext c, JitExecutable exe, long r1, long r2) {
-        c.loops = JitContext.BPF_MAX_LOOPS;
-        c.tailTarget = null;
-        c.curExe = exe;
-        c.curDepth = 0;
-        c.state.begin(exe);
+        if (exe.needsRunState) {
+            c.loops = JitContext.BPF_MAX_LOOPS;
+            c.state.begin(exe);
+        }
         c.busy = true;
         try {
             long r0 = exe.compiled.entry(c, r1, r2, c.fp0, 0);

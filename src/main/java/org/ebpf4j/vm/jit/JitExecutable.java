@@ -1,7 +1,12 @@
 package org.ebpf4j.vm.jit;
 
+import static org.ebpf4j.isa.Opcodes.BPF_JCOND;
+import static org.ebpf4j.isa.Opcodes.BPF_JMP;
+
+import org.ebpf4j.isa.Insn;
 import org.ebpf4j.vm.Executable;
 import org.ebpf4j.vm.ProgramImage;
+import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.verifier.VerifiedProgram;
 
 /**
@@ -14,12 +19,30 @@ final class JitExecutable implements Executable {
     final JitCompiler owner;
     final VerifiedProgram verified;
     final String className;
+    /**
+     * Whether a run needs its RunState and may_goto budget set up: only helpers see the former
+     * (and only through a helper can a tail call bring in a program that counts loops), only
+     * may_goto reads the latter. A program with neither skips that part of the per-run setup.
+     */
+    final boolean needsRunState;
     CompiledProgram compiled;
 
     JitExecutable(JitCompiler owner, VerifiedProgram verified, String className) {
         this.owner = owner;
         this.verified = verified;
         this.className = className;
+        this.needsRunState = needsRunState(verified);
+    }
+
+    static boolean needsRunState(VerifiedProgram v) {
+        HelperProto[] helperAt = v.helperAt();
+        java.util.List<Insn> insns = v.image().insns();
+        for (int i = 0; i < insns.size(); i++) {
+            if (helperAt[i] != null || insns.get(i).opcode() == (BPF_JMP | BPF_JCOND)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -165,6 +165,19 @@ final class MethodGen {
 
     void store(int r) { cb.lstore(reg[r]); }
 
+    /**
+     * Pushes slot index {@code pc} without a constant-pool entry of its own: as {@code from +
+     * (pc - from)} past sipush's range. A split 1M-slot program has a fault path per access, and
+     * one int constant each would overflow the pool's 65 535 entries.
+     */
+    void loadPc(CodeBuilder b, int pc) {
+        if (pc <= Short.MAX_VALUE) {
+            b.loadConstant(pc);
+        } else {
+            b.loadConstant(from).loadConstant(pc - from).iadd();
+        }
+    }
+
     // ---- control flow ----
 
     /** The label of a jump to slot {@code t}: in this method, or a stub handing over to t's region. */
