@@ -122,6 +122,10 @@ final class Conditional {
                 if (isNull) {
                     r.markUnknown();
                     r.setConst(0);
+                } else if (r.type == RegType.MAP_VALUE_OR_NULL && r.map != null && r.map.isMapInMap()) {
+                    r.type = RegType.MAP_PTR;     // a map-in-map's value is the inner map
+                    r.map = r.map.inner();
+                    r.id = 0;
                 } else {
                     r.type = r.type.nonNull();
                     if (r.refObjId == 0) {

@@ -15,6 +15,9 @@ import java.util.Map;
 final class HelperSignatures {
     private HelperSignatures() {}
 
+    /** __BPF_FUNC_MAX_ID of Linux 6.18: helper ids are 1 .. 211. */
+    static final int FUNC_MAX_ID = 212;
+
     /** enum bpf_arg_type, with the MEM_UNINIT/MEM_RDONLY/PTR_MAYBE_NULL/OBJ_RELEASE flags folded in. */
     enum Arg {
         DONTCARE, ANYTHING, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, PTR_TO_MAP_VALUE_OR_NULL,
@@ -146,6 +149,7 @@ final class HelperSignatures {
             case 29 -> { if (id != 156 && id != 157) return false; }     // TASK_STORAGE
             case 19, 21 -> { if (id != 81) return false; }               // CGROUP_STORAGE, PERCPU_CGROUP_STORAGE
             case 22, 23 -> { if (id != 87 && id != 88 && id != 89) return false; }   // QUEUE, STACK
+            case 30 -> { if (id != 87 && id != 89) return false; }       // BLOOM_FILTER
             default -> { }
         }
         // helper -> map types it allows
@@ -157,7 +161,8 @@ final class HelperSignatures {
             case 210, 211 -> mapType == 32;
             case 156, 157 -> mapType == 29;
             case 81 -> mapType == 19 || mapType == 21;
-            case 87, 88, 89 -> mapType == 22 || mapType == 23 || (id == 89 && mapType == 30);
+            case 87, 89 -> mapType == 22 || mapType == 23 || mapType == 30;
+            case 88 -> mapType == 22 || mapType == 23;
             case 195 -> mapType == 6 || mapType == 5 || mapType == 10;
             default -> true;
         };

@@ -6,10 +6,13 @@ package org.ebpf4j.vm.verifier;
  *
  * @param type       the BPF_MAP_TYPE_* number
  * @param name       for the log
- * @param innerValueSize for map-in-map types, the value size of the inner map template (else 0)
+ * @param inner      for map-in-map types (ARRAY_OF_MAPS, HASH_OF_MAPS), the inner map template, else null:
+ *                   a lookup's non-NULL result is a CONST_PTR_TO_MAP to a map like it
  */
-public record MapDesc(int type, String name, int keySize, int valueSize, int maxEntries, int innerValueSize) {
+public record MapDesc(int type, String name, int keySize, int valueSize, int maxEntries, MapDesc inner) {
     public MapDesc(int type, String name, int keySize, int valueSize, int maxEntries) {
-        this(type, name, keySize, valueSize, maxEntries, 0);
+        this(type, name, keySize, valueSize, maxEntries, null);
     }
+
+    boolean isMapInMap() { return type == 12 || type == 13; }
 }

@@ -315,6 +315,10 @@ public final class TypeVerifier {
             return true;
         }
         if (s.isHelperCall(i)) {
+            if (s.imm[i] <= 0 || s.imm[i] >= HelperSignatures.FUNC_MAX_ID) {
+                // e.g. libbpf's CO-RE poison (0xbad2310): fatal only where a path reaches it
+                throw new VerifierException(i, "invalid func unknown#" + s.imm[i]);
+            }
             for (VState cb : helpers.call(cur, i, s.imm[i])) {
                 fork(cur, cb);
             }
