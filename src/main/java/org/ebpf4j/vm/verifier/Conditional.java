@@ -36,8 +36,9 @@ final class Conditional {
             // on the JEQ-taken side the pointer is NULL
             VState isNull = op == BPF_JEQ ? other : cur;
             VState notNull = op == BPF_JEQ ? cur : other;
-            markPtrOrNull(isNull, d.id, d.refObjId, true);
-            markPtrOrNull(notNull, d.id, d.refObjId, false);
+            int id = d.id, ref = d.refObjId;   // d itself is rewritten by the first call when cur is the NULL side
+            markPtrOrNull(isNull, id, ref, true);
+            markPtrOrNull(notNull, id, ref, false);
             v.pushBranch(cur, other);
             cur.insn = i + 1;
             return true;

@@ -51,12 +51,19 @@ final class Frame {
     }
 
     /** stacksafe() and regsafe() over this frame: whether explored {@code this} covers {@code cur}. */
-    boolean covers(Frame cur, IdMap ids, long liveRegs) {
+    boolean covers(Frame cur, IdMap ids, long liveRegs, long preciseRegs) {
         if (callsite != cur.callsite) {
             return false;
         }
         for (int r = 0; r < 11; r++) {
-            if ((liveRegs & (1L << r)) != 0 && !regs[r].covers(cur.regs[r], ids)) {
+            if ((liveRegs & (1L << r)) == 0) {
+                continue;
+            }
+            RegState o = regs[r], c = cur.regs[r];
+            if ((preciseRegs & (1L << r)) == 0 && o.type == RegType.SCALAR && c.type == RegType.SCALAR) {
+                continue;       // an imprecise scalar: its value can decide nothing the verifier checks
+            }
+            if (!o.covers(c, ids)) {
                 return false;
             }
         }

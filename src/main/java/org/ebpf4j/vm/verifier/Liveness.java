@@ -39,6 +39,73 @@ final class Liveness {
         return in;
     }
 
+    /**
+     * A static stand-in for the kernel's precision marks (mark_chain_precision()): per instruction,
+     * the registers whose value may still reach something the verifier checks by value: a
+     * conditional jump, an X-form ALU operand (it may be pointer arithmetic), a memory access base,
+     * a stored value, helper or subprogram arguments, a returned r0 (subprograms, and the main
+     * program when its type has a return range). Scalars outside this set are compared by type
+     * only when pruning, as the kernel does with imprecise scalars.
+     */
+    static long[] precise(Slots s, Cfg cfg, int[] starts, boolean mainReturnChecked) {
+        long[] in = new long[s.len];
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = s.len - 1; i >= 0; i--) {
+                if (s.second[i]) {
+                    continue;
+                }
+                long out = 0;
+                for (int t : cfg.successors(i)) {
+                    if (t < s.len) {
+                        out |= in[t];
+                    }
+                }
+                long nu = precisionTransfer(s, i, out, Subprogs.of(starts, i) != 0 || mainReturnChecked) | FP;
+                if (nu != in[i]) {
+                    in[i] = nu;
+                    changed = true;
+                }
+            }
+        }
+        return in;
+    }
+
+    private static long precisionTransfer(Slots s, int i, long out, boolean exitChecked) {
+        int c = s.code[i], dst = s.dst[i], src = s.src[i];
+        long d = 1L << dst, sr = 1L << src;
+        switch (cls(c)) {
+            case BPF_ALU, BPF_ALU64 -> {
+                long res = out & ~d;
+                if (source(c) == BPF_X && op(c) != BPF_MOV) {
+                    return res | d | sr;                // may be pointer arithmetic
+                }
+                if ((out & d) != 0) {
+                    res |= (op(c) == BPF_MOV ? 0 : d) | (source(c) == BPF_X ? sr : 0);
+                }
+                return res;
+            }
+            case BPF_LDX -> { return (out & ~d) | sr; }
+            case BPF_ST -> { return out | d; }
+            case BPF_STX -> { return out | d | sr | R0; }
+            case BPF_LD -> { return c == LD_IMM64 ? out & ~d : (out & ~(R0 | R1_5)) | (1L << 6) | sr; }
+            default -> {
+                int o = op(c);
+                if (o == BPF_CALL) {
+                    return (out & ~(R0 | R1_5)) | R1_5;
+                }
+                if (o == BPF_EXIT) {
+                    return exitChecked ? R0 : 0;
+                }
+                if (o == BPF_JA || o == BPF_JCOND) {
+                    return out;
+                }
+                return out | d | (source(c) == BPF_X ? sr : 0);
+            }
+        }
+    }
+
     private static long transfer(Slots s, int i, long out) {
         int c = s.code[i], dst = s.dst[i], src = s.src[i];
         long use = 0, def = 0;

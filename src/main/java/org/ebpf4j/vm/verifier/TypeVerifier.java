@@ -27,8 +27,6 @@ public final class TypeVerifier {
     public static final int COMPLEXITY_LIMIT_INSNS = 1_000_000;
     /** BPF_COMPLEXITY_LIMIT_JMP_SEQ. */
     static final int COMPLEXITY_LIMIT_JMP_SEQ = 8192;
-    /** Checkpoints kept per instruction (the kernel's per-insn state list stays short likewise). */
-    static final int MAX_STATES_PER_INSN = 64;
 
     /** What a successful verification reports (print_verification_stats()). */
     public record Result(int processedInsns, int totalStates, int peakStates, int maxStatesPerInsn,
@@ -38,10 +36,14 @@ public final class TypeVerifier {
     private final ProgContext pc;
     private final Slots s;
     private final long[] live;
+    private final long[] relevant;
     private final boolean[] prunePoint;
     private final MemAccess mem;
     private final HelperCalls helpers;
+    /** Finished checkpoints per instruction: these may prune. */
     private final Map<Integer, List<VState>> visited = new HashMap<>();
+    /** Unfinished checkpoints per instruction, by fingerprint: an exact repeat is an infinite loop. */
+    private final Map<Integer, Map<Long, List<VState>>> inProgress = new HashMap<>();
     private final ArrayDeque<VState> pending = new ArrayDeque<>();
     private final TypeLog log;
     private int processed;
@@ -56,6 +58,7 @@ public final class TypeVerifier {
         this.s = new Slots(prog.image().insns());
         Cfg cfg = new Cfg(s, prog.subprogStarts());
         this.live = Liveness.compute(s, cfg);
+        this.relevant = Liveness.precise(s, cfg, prog.subprogStarts(), ReturnRanges.of(pc.progType(), pc.attachType()) != null);
         this.prunePoint = new boolean[s.len];
         for (int i = 0; i < s.len; i++) {
             if (s.second[i]) {
@@ -118,15 +121,23 @@ public final class TypeVerifier {
     }
 
     /** update_branch_counts(): a finished path releases its checkpoints up to the first one still in use. */
-    private static void endPath(VState st) {
+    private void endPath(VState st) {
         VState p = st.parent;
         while (p != null) {
             p.branches--;
             if (p.branches > 0) {
                 break;
             }
+            finished(p);
             p = p.parent;
         }
+    }
+
+    /** A checkpoint whose every path is explored may now prune others. */
+    private void finished(VState ck) {
+        List<VState> same = inProgress.get(ck.insn).get(ck.fingerprint);
+        same.remove(ck);
+        visited.computeIfAbsent(ck.insn, k -> new ArrayList<>()).add(ck);
     }
 
     private void fork(VState cur, VState other) {
@@ -360,36 +371,44 @@ public final class TypeVerifier {
         return false;
     }
 
-    /** is_state_visited(): prune against a covering finished state, detect exact loops, add a checkpoint. */
+    /**
+     * is_state_visited(): prune against a covering finished state, detect exact loops, add a
+     * checkpoint. As in the kernel, while a loop is being walked (an unfinished state of this
+     * instruction exists) checkpoints are added only every 20 jumps and 100 instructions. Unlike
+     * the kernel, finished states are never evicted (with this heuristic eviction lost the states
+     * a bounded loop's later branches needed; see the sieve_loop bench program).
+     */
     private boolean isStateVisited(VState cur, int i) {
-        List<VState> list = visited.computeIfAbsent(i, k -> new ArrayList<>());
-        for (VState old : list) {
-            if (old.branches > 0) {
-                if (old.same(cur)) {
-                    throw new VerifierException(i, "infinite loop detected at insn " + i);
-                }
-                continue;
+        Map<Long, List<VState>> open = inProgress.computeIfAbsent(i, k -> new HashMap<>());
+        long fp = cur.fingerprint();
+        for (VState old : open.getOrDefault(fp, List.of())) {
+            if (old.same(cur)) {
+                throw new VerifierException(i, "infinite loop detected at insn " + i);
             }
-            if (old.covers(cur, live[i])) {
+        }
+        List<VState> done = visited.getOrDefault(i, List.of());
+        for (VState old : done) {
+            if (old.covers(cur, live[i], relevant[i])) {
+                old.hits++;
                 return true;
             }
+            old.misses++;
         }
-        boolean add = sinceCkJmps >= 2 && sinceCkInsns >= 8 || list.isEmpty();
-        if (!add) {
+        boolean looping = !open.isEmpty() && open.values().stream().anyMatch(l -> !l.isEmpty());
+        boolean first = done.isEmpty() && !looping;
+        boolean add = looping ? sinceCkJmps >= 20 && sinceCkInsns >= 100 : sinceCkJmps >= 2 && sinceCkInsns >= 8;
+        if (!add && !first) {
             return false;
-        }
-        if (list.size() >= MAX_STATES_PER_INSN) {
-            if (!list.removeIf(o -> o.branches == 0 && o == list.get(0))) {
-                return false;
-            }
         }
         VState ck = cur.copy();
         ck.branches = 1;
         ck.parent = cur.parent;
+        ck.insn = i;
+        ck.fingerprint = fp;
         cur.parent = ck;
-        list.add(ck);
+        open.computeIfAbsent(fp, k -> new ArrayList<>()).add(ck);
         totalStates++;
-        maxPerInsn = Math.max(maxPerInsn, list.size());
+        maxPerInsn = Math.max(maxPerInsn, done.size() + 1);
         sinceCkInsns = 0;
         sinceCkJmps = 0;
         return false;

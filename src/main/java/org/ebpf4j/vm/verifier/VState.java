@@ -20,6 +20,9 @@ final class VState {
     int[] idGen = {0};
     VState parent;
     int branches;
+    int hits;
+    long fingerprint;
+    int misses;
     int insn;
 
     int newId() { return ++idGen[0]; }
@@ -55,7 +58,7 @@ final class VState {
         }
     }
 
-    boolean covers(VState cur, long liveRegs) {
+    boolean covers(VState cur, long liveRegs, long preciseRegs) {
         if (frames.size() != cur.frames.size() || refs.size() != cur.refs.size()) {
             return false;
         }
@@ -66,12 +69,30 @@ final class VState {
             }
         }
         for (int i = 0; i < frames.size(); i++) {
-            long live = i == frames.size() - 1 ? liveRegs : -1L;
-            if (!frames.get(i).covers(cur.frames.get(i), ids, live)) {
+            boolean top = i == frames.size() - 1;
+            if (!frames.get(i).covers(cur.frames.get(i), ids, top ? liveRegs : -1L, top ? preciseRegs : -1L)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** A hash of everything {@link #same} compares. */
+    long fingerprint() {
+        long h = refs.hashCode();
+        for (Frame f : frames) {
+            h = h * 31 + f.callsite;
+            for (RegState r : f.regs) {
+                h = h * 31 + r.type.ordinal();
+                h = h * 31 + r.off;
+                h = h * 31 + r.var.value();
+                h = h * 31 + r.var.mask();
+                h = h * 31 + r.smin;
+                h = h * 31 + r.umax;
+            }
+            h = h * 31 + java.util.Arrays.hashCode(f.slotType);
+        }
+        return h;
     }
 
     boolean same(VState cur) {
