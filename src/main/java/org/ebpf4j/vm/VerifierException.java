@@ -13,12 +13,26 @@ public final class VerifierException extends RuntimeException {
     private final int insnIndex;
     private final String log;
     private final Errno errno;
+    private final String reason;
 
     public VerifierException(int insnIndex, Errno errno, String reason) {
         super("insn " + insnIndex + ": " + reason);
         this.insnIndex = insnIndex;
         this.errno = errno;
         this.log = reason + "\n";
+        this.reason = reason;
+    }
+
+    /**
+     * A complaint together with the verifier log that led to it ({@code log} should end with the
+     * reason and the statistics line, as the kernel's does).
+     */
+    public VerifierException(int insnIndex, Errno errno, String reason, String log) {
+        super("insn " + insnIndex + ": " + reason);
+        this.insnIndex = insnIndex;
+        this.errno = errno;
+        this.log = log;
+        this.reason = reason;
     }
 
     /** An EINVAL complaint, the kernel's usual one. */
@@ -35,5 +49,5 @@ public final class VerifierException extends RuntimeException {
     public String log() { return log; }
 
     /** The reason alone, without the {@code "insn N: "} prefix. */
-    public String reason() { return log.substring(0, log.length() - 1); }
+    public String reason() { return reason; }
 }

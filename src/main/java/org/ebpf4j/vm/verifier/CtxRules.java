@@ -1,0 +1,25 @@
+package org.ebpf4j.vm.verifier;
+
+/**
+ * A program type's context, as {@code bpf_verifier_ops.is_valid_access} answers it: may this
+ * access happen, and what does a load produce (for most fields a scalar; for {@code data},
+ * {@code data_end}, {@code sk} ... a typed pointer)? The prog layer supplies one per program type
+ * (its CtxAccess tables); tests use {@link #any(int)}.
+ */
+@FunctionalInterface
+public interface CtxRules {
+
+    /** What a context load yields. */
+    enum Field { SCALAR, PACKET, PACKET_META, PACKET_END, SOCK_COMMON_OR_NULL, SOCKET, SOCKET_OR_NULL, FLOW_KEYS, BTF_ID }
+
+    /**
+     * The access of {@code size} bytes at {@code off}, or null when the kernel refuses it
+     * ("invalid bpf_context access off=%d size=%d").
+     */
+    Field check(int off, int size, boolean write);
+
+    /** Any aligned access inside a struct of {@code size} bytes, loads being scalars. */
+    static CtxRules any(int size) {
+        return (off, sz, write) -> off >= 0 && off + sz <= size && off % sz == 0 ? Field.SCALAR : null;
+    }
+}

@@ -1,0 +1,155 @@
+package org.ebpf4j.vm.verifier;
+
+import static org.ebpf4j.isa.Opcodes.*;
+
+/**
+ * A static, conservative stand-in for the kernel's register liveness (kernel/bpf/liveness.c and
+ * the REG_LIVE_READ marks): per instruction, the registers that may be read before being written on
+ * some path from it. State pruning ignores the others, so two paths that differ only in dead
+ * registers meet, as they do in the kernel. Backward dataflow to a fixpoint over the CFG.
+ */
+final class Liveness {
+    private Liveness() {}
+
+    private static final long R0 = 1, R1_5 = 0b111110, FP = 1 << 10;
+
+    /** live-in register masks per slot. */
+    static long[] compute(Slots s, Cfg cfg) {
+        long[] in = new long[s.len];
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = s.len - 1; i >= 0; i--) {
+                if (s.second[i]) {
+                    continue;
+                }
+                long out = 0;
+                for (int t : cfg.successors(i)) {
+                    if (t < s.len) {
+                        out |= in[t];
+                    }
+                }
+                long nu = transfer(s, i, out) | FP;
+                if (nu != in[i]) {
+                    in[i] = nu;
+                    changed = true;
+                }
+            }
+        }
+        return in;
+    }
+
+    /**
+     * A static stand-in for the kernel's precision marks (mark_chain_precision()): per instruction,
+     * the registers whose value may still reach something the verifier checks by value: a
+     * conditional jump, an X-form ALU operand (it may be pointer arithmetic), a memory access base,
+     * a stored value, helper or subprogram arguments, a returned r0 (subprograms, and the main
+     * program when its type has a return range). Scalars outside this set are compared by type
+     * only when pruning, as the kernel does with imprecise scalars.
+     */
+    static long[] precise(Slots s, Cfg cfg, int[] starts, boolean mainReturnChecked) {
+        long[] in = new long[s.len];
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = s.len - 1; i >= 0; i--) {
+                if (s.second[i]) {
+                    continue;
+                }
+                long out = 0;
+                for (int t : cfg.successors(i)) {
+                    if (t < s.len) {
+                        out |= in[t];
+                    }
+                }
+                long nu = precisionTransfer(s, i, out, Subprogs.of(starts, i) != 0 || mainReturnChecked) | FP;
+                if (nu != in[i]) {
+                    in[i] = nu;
+                    changed = true;
+                }
+            }
+        }
+        return in;
+    }
+
+    private static long precisionTransfer(Slots s, int i, long out, boolean exitChecked) {
+        int c = s.code[i], dst = s.dst[i], src = s.src[i];
+        long d = 1L << dst, sr = 1L << src;
+        switch (cls(c)) {
+            case BPF_ALU, BPF_ALU64 -> {
+                long res = out & ~d;
+                if (source(c) == BPF_X && op(c) != BPF_MOV) {
+                    return res | d | sr;                // may be pointer arithmetic
+                }
+                if ((out & d) != 0) {
+                    res |= (op(c) == BPF_MOV ? 0 : d) | (source(c) == BPF_X ? sr : 0);
+                }
+                return res;
+            }
+            case BPF_LDX -> { return (out & ~d) | sr; }
+            case BPF_ST -> { return out | d; }
+            case BPF_STX -> { return out | d | sr | R0; }
+            case BPF_LD -> { return c == LD_IMM64 ? out & ~d : (out & ~(R0 | R1_5)) | (1L << 6) | sr; }
+            default -> {
+                int o = op(c);
+                if (o == BPF_CALL) {
+                    return (out & ~(R0 | R1_5)) | R1_5;
+                }
+                if (o == BPF_EXIT) {
+                    return exitChecked ? R0 : 0;
+                }
+                if (o == BPF_JA || o == BPF_JCOND) {
+                    return out;
+                }
+                return out | d | (source(c) == BPF_X ? sr : 0);
+            }
+        }
+    }
+
+    private static long transfer(Slots s, int i, long out) {
+        int c = s.code[i], dst = s.dst[i], src = s.src[i];
+        long use = 0, def = 0;
+        switch (cls(c)) {
+            case BPF_ALU, BPF_ALU64 -> {
+                def = 1L << dst;
+                if (op(c) != BPF_MOV) {
+                    use |= 1L << dst;
+                }
+                if (source(c) == BPF_X) {
+                    use |= 1L << src;
+                }
+            }
+            case BPF_LDX -> { use = 1L << src; def = 1L << dst; }
+            case BPF_ST -> use = 1L << dst;
+            case BPF_STX -> {
+                use = (1L << dst) | (1L << src) | R0;
+                if (mode(c) == BPF_ATOMIC) {
+                    def = (s.imm[i] & BPF_FETCH) != 0 ? (s.imm[i] == BPF_CMPXCHG ? R0 : 1L << src) : 0;
+                    if (s.imm[i] == BPF_LOAD_ACQ) {
+                        def = 1L << dst;
+                    }
+                }
+            }
+            case BPF_LD -> {
+                if (c == LD_IMM64) {
+                    def = 1L << dst;
+                } else {
+                    use = (1L << 6) | (1L << src);
+                    def = R0 | R1_5;
+                }
+            }
+            default -> {
+                int o = op(c);
+                if (o == BPF_CALL) {
+                    use = R1_5;
+                    def = R0 | R1_5;
+                } else if (o == BPF_EXIT) {
+                    use = R0 | 0b1111000000L;   // a callee's exit returns to a caller whose r6-r9 live on
+                } else if (o != BPF_JA && o != BPF_JCOND) {
+                    use = (1L << dst) | (source(c) == BPF_X ? 1L << src : 0);
+                }
+            }
+        }
+        return use | (out & ~def);
+    }
+}
