@@ -1,0 +1,111 @@
+package org.ebpf4j.syscall;
+
+import org.ebpf4j.kernel.ObjInfo;
+import org.ebpf4j.kernel.Task;
+import org.ebpf4j.map.BatchResult;
+
+/**
+ * The bpf(2) command surface ({@code __sys_bpf}, kernel/bpf/syscall.c): one method per command,
+ * run as the given {@link Task} (fds are that task's; privilege checks use its credentials).
+ * Every failure throws {@link org.ebpf4j.uapi.BpfException} with the errno Linux 6.18 returns,
+ * chosen in the kernel's check order; messages name the field and value at fault.
+ *
+ * <p>Program, link and test-run commands are added by the program and attach work; this
+ * interface grows with them.
+ */
+public interface Bpf {
+
+    // ---- maps ----
+
+    /** BPF_MAP_CREATE: a new map and an fd to it (read-only/write-only per BPF_F_RDONLY/WRONLY). */
+    int mapCreate(Task task, MapCreateAttr attr);
+
+    /** BPF_MAP_LOOKUP_ELEM: the value (per-CPU maps: every CPU's, each 8-byte aligned). */
+    byte[] mapLookupElem(Task task, MapElemAttr attr);
+
+    /** BPF_MAP_UPDATE_ELEM with BPF_ANY / BPF_NOEXIST / BPF_EXIST, optionally | BPF_F_LOCK. */
+    void mapUpdateElem(Task task, MapElemAttr attr);
+
+    /** BPF_MAP_DELETE_ELEM. */
+    void mapDeleteElem(Task task, MapElemAttr attr);
+
+    /** BPF_MAP_GET_NEXT_KEY: the key after {@code attr.key()} (null: the first); ENOENT after the last. */
+    byte[] mapGetNextKey(Task task, MapElemAttr attr);
+
+    /** BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash types, QUEUE/STACK pop). */
+    byte[] mapLookupAndDeleteElem(Task task, MapElemAttr attr);
+
+    /** BPF_MAP_LOOKUP_BATCH; a partial failure throws {@link BatchException} carrying what was done. */
+    BatchResult mapLookupBatch(Task task, MapBatchAttr attr);
+
+    /** BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
+    BatchResult mapLookupAndDeleteBatch(Task task, MapBatchAttr attr);
+
+    /** BPF_MAP_UPDATE_BATCH. */
+    BatchResult mapUpdateBatch(Task task, MapBatchAttr attr);
+
+    /** BPF_MAP_DELETE_BATCH. */
+    BatchResult mapDeleteBatch(Task task, MapBatchAttr attr);
+
+    /** BPF_MAP_FREEZE: syscall writes are refused from now on; programs still write. */
+    void mapFreeze(Task task, int mapFd);
+
+    // ---- bpffs ----
+
+    /** BPF_OBJ_PIN: pins the map, program or link behind {@code bpf_fd} at {@code pathname}. */
+    void objPin(Task task, ObjAttr attr);
+
+    /** BPF_OBJ_GET: a new fd to the pinned object, with the access of {@code file_flags}. */
+    int objGet(Task task, ObjAttr attr);
+
+    // ---- ids ----
+
+    /** BPF_MAP_GET_NEXT_ID: the smallest live map id above {@code startId}; ENOENT if none. */
+    int mapGetNextId(Task task, int startId);
+
+    int progGetNextId(Task task, int startId);
+
+    int linkGetNextId(Task task, int startId);
+
+    int btfGetNextId(Task task, int startId);
+
+    /** BPF_MAP_GET_FD_BY_ID with {@code open_flags} (0, BPF_F_RDONLY or BPF_F_WRONLY). */
+    int mapGetFdById(Task task, int id, int openFlags);
+
+    int progGetFdById(Task task, int id);
+
+    /** BPF_LINK_GET_FD_BY_ID: EAGAIN while the link is primed but not settled. */
+    int linkGetFdById(Task task, int id);
+
+    int btfGetFdById(Task task, int id);
+
+    // ---- info, btf ----
+
+    /** BPF_OBJ_GET_INFO_BY_FD: {@link org.ebpf4j.kernel.MapInfo}, {@link org.ebpf4j.kernel.BtfInfo}, or the prog/link record. */
+    ObjInfo objGetInfoByFd(Task task, int bpfFd);
+
+    /** BPF_BTF_LOAD: a BTF fd. */
+    int btfLoad(Task task, BtfLoadAttr attr);
+
+    // ---- conveniences over the commands above ----
+
+    default byte[] mapLookupElem(Task task, int mapFd, byte[] key) {
+        return mapLookupElem(task, new MapElemAttr(mapFd, key, null, 0));
+    }
+
+    default void mapUpdateElem(Task task, int mapFd, byte[] key, byte[] value, long flags) {
+        mapUpdateElem(task, new MapElemAttr(mapFd, key, value, flags));
+    }
+
+    default void mapDeleteElem(Task task, int mapFd, byte[] key) {
+        mapDeleteElem(task, new MapElemAttr(mapFd, key, null, 0));
+    }
+
+    default byte[] mapGetNextKey(Task task, int mapFd, byte[] key) {
+        return mapGetNextKey(task, new MapElemAttr(mapFd, key, null, 0));
+    }
+
+    default void objPin(Task task, String path, int fd) { objPin(task, ObjAttr.pin(path, fd)); }
+
+    default int objGet(Task task, String path) { return objGet(task, ObjAttr.get(path, 0)); }
+}
