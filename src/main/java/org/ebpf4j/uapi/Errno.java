@@ -68,6 +68,7 @@ public enum Errno {
     ECONNREFUSED(111, "Connection refused"),
     EALREADY(114, "Operation already in progress"),
     EINPROGRESS(115, "Operation now in progress"),
+    ESTALE(116, "Stale file handle"),
     ENOTSUPP(524, "Operation is not supported (kernel-internal ENOTSUPP, distinct from EOPNOTSUPP)");
 
     private static final Errno[] BY_VALUE = new Errno[525];

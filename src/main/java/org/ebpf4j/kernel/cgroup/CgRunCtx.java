@@ -1,0 +1,28 @@
+package org.ebpf4j.kernel.cgroup;
+
+/**
+ * {@code struct bpf_cg_run_ctx} (include/linux/bpf.h): what a program run from a cgroup hook can
+ * reach besides its context. {@link #retval} is the chain's running result that
+ * {@code bpf_get_retval}/{@code bpf_set_retval} read and write (and that getsockopt's
+ * {@code ctx->retval} aliases); {@link #prog} the program running now. One instance per run of
+ * an effective array, used by one thread.
+ */
+public final class CgRunCtx {
+    /** The chain's result so far (0, or -errno). */
+    public int retval;
+    /** bit1 of the return codes seen so far, when the hook asks for them (egress CN, bind). */
+    public int retFlags;
+    /** The program currently running (kernel: {@code run_ctx.prog_item}). */
+    public CgroupProg prog;
+
+    public CgRunCtx(int retval) { this.retval = retval; }
+
+    /** bpf_get_retval(). */
+    public int getRetval() { return retval; }
+
+    /** bpf_set_retval(x): always 0. */
+    public int setRetval(int x) {
+        retval = x;
+        return 0;
+    }
+}
