@@ -8,7 +8,7 @@ import org.ebpf4j.map.MapFlags;
  * ({@link KernelObject#anyGet()}: maps count it as a user reference), dropped when the fd closes.
  * New kinds (cgroup directories, sockets, pidfds) join the permits list as they arrive.
  */
-public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.Stdio {
+public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.Stdio, File.Other {
     /** {@code FMODE_READ}: the fd was opened for reading. */
     int FMODE_READ = 1;
     /** {@code FMODE_WRITE}: the fd was opened for writing. */
@@ -69,5 +69,16 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
         @Override public int mode() { return fd == 0 ? FMODE_READ : FMODE_WRITE; }
 
         @Override public KernelObject object() { return null; }
+    }
+
+    /**
+     * Any other open file: a socket, a cgroup directory, a pidfd, a regular file or directory.
+     * {@code inode} is the model object behind it (what the per-map-type key resolution of
+     * local storage looks at, spec §3.1); {@code kind} names it for messages. Holds no BPF reference.
+     */
+    record Other(Object inode, String kind, int mode) implements File {
+        @Override public KernelObject object() { return null; }
+
+        @Override public String what() { return kind; }
     }
 }

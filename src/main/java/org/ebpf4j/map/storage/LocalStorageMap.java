@@ -111,7 +111,8 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
      * {@code owner} from {@code src} at {@code srcOff} ({@code src} null: zero-filled).
      * Without BPF_F_LOCK a new element replaces the old one (a reader sees the old value or the
      * new one, whole); with BPF_F_LOCK an existing value is written in place under its spin lock.
-     * Returns the value address or -errno (EINVAL, EEXIST, ENOENT, ENOMEM, EAGAIN, EDEADLK).
+     * Returns the value address or -errno (EINVAL, EEXIST, ENOENT, ENOMEM, EAGAIN, EDEADLK):
+     * test with {@link #isErr}.
      */
     public final long update(StorageOwner owner, MemorySegment src, long srcOff, long flags) {
         long op = flags & ~MapFlags.BPF_F_LOCK;
@@ -237,8 +238,14 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
             }
             r = update(o, mem, arena.offset(valueAddr, attr.valueSize()), MapFlags.BPF_NOEXIST);
         }
-        return r < 0 ? 0 : r;
+        return isErr(r) ? 0 : r;
     }
+
+    /**
+     * {@code IS_ERR_VALUE}: arena addresses are kernel addresses, negative as a long, so an
+     * error is only a value in [-4095, -1].
+     */
+    public static boolean isErr(long r) { return r < 0 && r >= -4095; }
 
     /** The common {@code bpf_*_storage_delete} (§2.1): -EINVAL for a NULL or foreign owner. */
     public int helperDelete(StorageOwner owner) {
@@ -280,7 +287,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         checkValue(value);
         StorageOwner o = requireOwner(owner);
         long r = update(o, MemorySegment.ofArray(value), 0, flags);
-        if (r < 0) {
+        if (isErr(r)) {
             throw new BpfException(Errno.of((int) r), "update of " + type() + " map id " + id() + " (flags 0x"
                     + Long.toHexString(flags) + ") for this " + ownerKind() + ": " + Errno.of((int) r).text());
         }

@@ -103,7 +103,7 @@ public final class SkStorageMap extends LocalStorageMap {
                 MapValues.copyOut(m.mem, m.arena.offset(e.data, copy.length), copy, 0, copy.length, -1);
             }
             long r = m.update(child, java.lang.foreign.MemorySegment.ofArray(copy), 0, MapFlags.BPF_NOEXIST);
-            if (r < 0) {
+            if (isErr(r)) {
                 return Errno.ENOMEM.negative();
             }
         }
