@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.ToIntFunction;
+import org.ebpf4j.map.storage.CgroupStorageMap;
 import org.ebpf4j.map.storage.CgrpStorageMap;
 import org.ebpf4j.map.storage.LocalStorageMap;
 import org.ebpf4j.map.storage.SkStorageMap;
@@ -44,6 +45,8 @@ public final class MapTypes {
         k.put(MapType.SK_STORAGE, new Kind(LocalStorageMap::allocCheck, SkStorageMap::new));
         k.put(MapType.TASK_STORAGE, new Kind(LocalStorageMap::allocCheck, TaskStorageMap::new));
         k.put(MapType.CGRP_STORAGE, new Kind(LocalStorageMap::allocCheck, CgrpStorageMap::new));
+        k.put(MapType.CGROUP_STORAGE, new Kind(CgroupStorageMap::allocCheck, CgroupStorageMap::new));
+        k.put(MapType.PERCPU_CGROUP_STORAGE, new Kind(CgroupStorageMap::allocCheck, CgroupStorageMap::new));
         KINDS = java.util.Collections.unmodifiableMap(k);
     }
 
