@@ -2,10 +2,12 @@ package org.ebpf4j.cli;
 
 import org.ebpf4j.conformance.EngineFactory;
 import org.ebpf4j.vm.Interpreter;
+import org.ebpf4j.vm.jit.JitCompiler;
 
 /** The {@code --engine} option: which of our execution engines runs programs. */
 public enum EngineChoice {
-    interp(Interpreter::new);
+    interp(Interpreter::new),
+    jit(JitCompiler::new);
 
     private final EngineFactory factory;
 

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             ConformanceCommand.class,
             DumpCommand.class,
+            ScenarioCommand.class,
         })
 public final class Main implements Runnable {
 

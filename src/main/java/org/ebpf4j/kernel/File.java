@@ -8,7 +8,8 @@ import org.ebpf4j.map.MapFlags;
  * ({@link KernelObject#anyGet()}: maps count it as a user reference), dropped when the fd closes.
  * New kinds (cgroup directories, sockets, pidfds) join the permits list as they arrive.
  */
-public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.Stdio, File.Other {
+public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.SocketFile,
+        File.CgroupFile, File.Stdio, File.Other {
     /** {@code FMODE_READ}: the fd was opened for reading. */
     int FMODE_READ = 1;
     /** {@code FMODE_WRITE}: the fd was opened for writing. */
@@ -64,6 +65,14 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
         @Override public KernelObject object() { return btf; }
     }
 
+    /**
+     * A socket fd ({@code socket_file_ops}); {@code sock} is an {@code org.ebpf4j.kernel.net.Socket}
+     * (typed as its base here so this package does not import the layer above it).
+     */
+    record SocketFile(KernelObject sock, int mode) implements File {
+        @Override public KernelObject object() { return sock; }
+    }
+
     /** fds 0, 1, 2: present so that BPF fds start at 3 as on Linux; not BPF objects. */
     record Stdio(int fd) implements File {
         @Override public int mode() { return fd == 0 ? FMODE_READ : FMODE_WRITE; }
@@ -72,7 +81,7 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
     }
 
     /**
-     * Any other open file: a socket, a cgroup directory, a pidfd, a regular file or directory.
+     * Any other open file: a pidfd, a regular file or directory.
      * {@code inode} is the model object behind it (what the per-map-type key resolution of
      * local storage looks at, spec §3.1); {@code kind} names it for messages. Holds no BPF reference.
      */
@@ -80,5 +89,12 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
         @Override public KernelObject object() { return null; }
 
         @Override public String what() { return kind; }
+    }
+
+    /** An open cgroup2 directory (O_RDONLY|O_DIRECTORY): what PROG_ATTACH and LINK_CREATE take as target_fd. Holds no BPF object. */
+    record CgroupFile(org.ebpf4j.kernel.cgroup.Cgroup cgroup, int mode) implements File {
+        @Override public KernelObject object() { return null; }
+
+        @Override public String what() { return "cgroup directory"; }
     }
 }

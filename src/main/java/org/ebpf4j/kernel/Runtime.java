@@ -37,6 +37,7 @@ public final class Runtime implements AutoCloseable {
     private final IdTable<LinkObject> linkIds = new IdTable<>("link");
     private final IdTable<BtfObject> btfIds = new IdTable<>("btf");
     private final BpfFs bpffs = new BpfFs();
+    private final org.ebpf4j.kernel.cgroup.CgroupTree cgroups = new org.ebpf4j.kernel.cgroup.CgroupTree(id -> tasks().stream().anyMatch(t -> t.cgroupId() == id));
     private final Map<Integer, Task> tasks = new ConcurrentHashMap<>();
     private final AtomicInteger nextPid;
     private final int maxFds;
@@ -136,6 +137,9 @@ public final class Runtime implements AutoCloseable {
     public BpfFs bpffs() { return bpffs; }
 
     public int unprivilegedBpfDisabled() { return unprivilegedBpfDisabled; }
+
+    /** The cgroup v2 hierarchy with its BPF attachments. */
+    public org.ebpf4j.kernel.cgroup.CgroupTree cgroups() { return cgroups; }
 
     // ---- objects ----
 

@@ -194,7 +194,11 @@ final class MapCommands {
         }
         int fd = le32(key);
         File f = task.fds().get(fd);
-        Object inode = f instanceof File.Other o ? o.inode() : f.object() != null ? f.object() : f;
+        Object inode = switch (f) {
+            case File.Other o -> o.inode();
+            case File.CgroupFile c -> c.cgroup();
+            default -> f.object() != null ? f.object() : f;   // a socket fd: the Socket itself
+        };
         return map.ownerOfFile(inode, fd);
     }
 

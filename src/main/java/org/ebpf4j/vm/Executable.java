@@ -12,4 +12,10 @@ public interface Executable {
     long run(long r1, long r2);
 
     ProgramImage image();
+
+    /**
+     * Which engine runs this program: {@code "interp"}, {@code "jit"}, or for a program the JIT
+     * could not compile {@code "interp (jit fallback: <reason>)"} (issue 8: say so in the info).
+     */
+    default String engineName() { return "interp"; }
 }

@@ -1,0 +1,49 @@
+package org.ebpf4j.kernel.link;
+
+/** The typed {@code union bpf_attr} members of the cgroup attach commands (include/uapi/linux/bpf.h). */
+public final class Attrs {
+    private Attrs() {}
+
+    /** BPF_PROG_ATTACH: {@code relative} is relative_fd or, with BPF_F_ID, relative_id. */
+    public record ProgAttach(int targetFd, int attachBpfFd, int attachType, int attachFlags, int replaceBpfFd,
+                             int relative, long expectedRevision) {
+        public static ProgAttach of(int targetFd, int progFd, int attachType, int flags) {
+            return new ProgAttach(targetFd, progFd, attachType, flags, 0, 0, 0);
+        }
+    }
+
+    /** BPF_PROG_DETACH ({@code attach_bpf_fd} may be -1 or 0 for "no program"). */
+    public record ProgDetach(int targetFd, int attachBpfFd, int attachType, int attachFlags, int relativeFd,
+                             long expectedRevision) {
+        public static ProgDetach of(int targetFd, int progFd, int attachType) {
+            return new ProgDetach(targetFd, progFd, attachType, 0, 0, 0);
+        }
+    }
+
+    /**
+     * BPF_PROG_QUERY: {@code progCnt} is the capacity of the caller's {@code prog_ids} array;
+     * {@code wantIds}/{@code wantAttachFlags} say whether the pointers are non-NULL.
+     */
+    public record ProgQuery(int targetFd, int attachType, int queryFlags, int progCnt, boolean wantIds,
+                            boolean wantAttachFlags) {
+        public static ProgQuery of(int targetFd, int attachType, int queryFlags, int capacity) {
+            return new ProgQuery(targetFd, attachType, queryFlags, capacity, capacity > 0, false);
+        }
+    }
+
+    /**
+     * What PROG_QUERY wrote: {@code attach_flags}, {@code prog_cnt} (the total), the ids copied
+     * (at most the capacity), the per-program flags copied, {@code revision}.
+     */
+    public record ProgQueryOut(int attachFlags, int progCnt, int[] progIds, int[] progAttachFlags, long revision) {}
+
+    /** BPF_LINK_CREATE for a cgroup ({@code cgroup.relative_fd|relative_id}, {@code cgroup.expected_revision}). */
+    public record LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision) {
+        public static LinkCreate of(int progFd, int targetFd, int attachType) {
+            return new LinkCreate(progFd, targetFd, attachType, 0, 0, 0);
+        }
+    }
+
+    /** BPF_LINK_UPDATE. */
+    public record LinkUpdate(int linkFd, int newProgFd, int flags, int oldProgFd) {}
+}

@@ -1,0 +1,200 @@
+package org.ebpf4j.kernel.prog;
+
+import java.util.BitSet;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.ebpf4j.memory.SkBuffLayout;
+import org.ebpf4j.memory.XdpMdLayout;
+import org.ebpf4j.uapi.AttachType;
+import org.ebpf4j.uapi.Errno;
+import org.ebpf4j.uapi.ProgType;
+
+/**
+ * Program type → what the verifier and TEST_RUN need of it, as {@code include/linux/bpf_types.h}
+ * builds {@code bpf_verifier_ops} / {@code bpf_prog_ops} tables: the helpers the type's
+ * {@code get_func_proto} answers (a privileged loader: {@code bpf_base_func_proto} with
+ * CAP_BPF and CAP_PERFMON, plus the type's own set), its context rules
+ * ({@link CtxAccess}), and its test_run. A new type adds one row to {@link #ROWS}.
+ *
+ * <p>The per-type helper sets list the helpers of net/core/filter.c and kernel/trace/bpf_trace.c
+ * {@code *_func_proto} functions; whether ebpf4j implements one is a separate question the loader
+ * asks the runtime's helper table.
+ */
+public final class ProgTypes {
+    private ProgTypes() {}
+
+    /** One row: the type's context rules (they may depend on the expected attach type), helpers, test_run. */
+    public record Row(Function<AttachType, CtxAccess> ctx, BitSet helpers, TestRunKind testRun) {}
+
+    /** {@code bpf_base_func_proto} for a loader with CAP_BPF and CAP_PERFMON (kernel/bpf/helpers.c). */
+    static final int[] BASE = {
+        1, 2, 3, 87, 88, 89, 195, 7, 8, 42, 12, 5, 125, 208, 130, 131, 132, 133, 134, 182, 105, 106, 14, 120,
+        // CAP_BPF
+        93, 94, 118, 153, 154, 169, 170, 171, 172, 194, 164, 181, 209, 198, 199, 200, 197, 201, 202, 203, 210, 211,
+        80, 123,
+        // CAP_PERFMON
+        6, 35, 158, 112, 113, 114, 115, 149, 165, 175, 177,
+    };
+    /** {@code bpf_tracing_func_proto} beyond the base (kprobe, tracepoint, perf_event, raw_tp, tracing). */
+    static final int[] TRACING = {15, 16, 22, 25, 27, 36, 37, 67, 109, 117, 160, 174};
+    /** {@code cgroup_current_func_proto} (kernel/bpf/cgroup.c). */
+    static final int[] CGROUP_CURRENT = {15, 16, 80, 123, 17};
+    static final int[] SK_FILTER = {26, 68, 46, 47, 25};
+    static final int[] TC = {9, 10, 11, 13, 23, 24, 26, 28, 31, 32, 33, 34, 38, 39, 46, 47, 68, 79, 83, 84, 85, 86,
+        95, 96, 97, 98, 25, 69, 122, 160};
+    static final int[] XDP = {44, 54, 65, 23, 51, 28, 69, 25, 122};
+    static final int[] CG_SKB = {81, 95, 107, 108, 25, 79, 83, 128, 129, 96, 98, 97, 26, 68, 46, 47, 84, 85, 86};
+    static final int[] CG_SOCK_FAMILY = {81, 107, 108, 46, 47, 25, 122, 128, 129};
+    static final int[] SYSCALL = {166, 167, 168, 179};
+
+    private static final Map<ProgType, Row> ROWS;
+
+    static {
+        EnumMap<ProgType, Row> m = new EnumMap<>(ProgType.class);
+        Function<AttachType, CtxAccess> skbFilter = a -> new SkBuffAccess(SkBuffAccess.Flavor.SOCKET_FILTER);
+        Function<AttachType, CtxAccess> tc = a -> new SkBuffAccess(SkBuffAccess.Flavor.TC);
+        Function<AttachType, CtxAccess> lwt = a -> new SkBuffAccess(SkBuffAccess.Flavor.LWT);
+        Function<AttachType, CtxAccess> args = a -> CtxAccess.args(12, false);
+        Function<AttachType, CtxAccess> btfArgs = a -> CtxAccess.args(12, true);
+        m.put(ProgType.SOCKET_FILTER, new Row(skbFilter, set(SK_FILTER), TestRunKind.SKB));
+        m.put(ProgType.SCHED_CLS, new Row(tc, set(TC), TestRunKind.SKB));
+        m.put(ProgType.SCHED_ACT, new Row(tc, set(TC), TestRunKind.SKB));
+        m.put(ProgType.XDP, new Row(a -> new XdpAccess(a == AttachType.XDP_DEVMAP), set(XDP), TestRunKind.XDP));
+        m.put(ProgType.CGROUP_SKB, new Row(a -> new SkBuffAccess(SkBuffAccess.Flavor.CGROUP_SKB),
+                set(CG_SKB, CGROUP_CURRENT), TestRunKind.SKB));
+        m.put(ProgType.LWT_IN, new Row(lwt, set(SK_FILTER), TestRunKind.SKB));
+        m.put(ProgType.LWT_OUT, new Row(lwt, set(SK_FILTER), TestRunKind.SKB));
+        m.put(ProgType.LWT_XMIT, new Row(lwt, set(SK_FILTER, new int[] {9, 10, 11, 13, 24, 34, 38, 39}), TestRunKind.SKB));
+        m.put(ProgType.LWT_SEG6LOCAL, new Row(lwt, set(SK_FILTER), TestRunKind.NONE));
+        m.put(ProgType.SK_SKB, new Row(a -> new SkBuffAccess(SkBuffAccess.Flavor.SK_SKB), set(SK_FILTER), TestRunKind.NONE));
+        m.put(ProgType.FLOW_DISSECTOR, new Row(a -> new SkBuffAccess(SkBuffAccess.Flavor.FLOW_DISSECTOR),
+                set(new int[] {26}), TestRunKind.FLOW_DISSECTOR));
+        m.put(ProgType.KPROBE, new Row(a -> CtxAccess.plain(168, false), set(TRACING, new int[] {173}), TestRunKind.NONE));
+        m.put(ProgType.TRACEPOINT, new Row(a -> CtxAccess.plain(0xffff, false), set(TRACING), TestRunKind.NONE));
+        m.put(ProgType.PERF_EVENT, new Row(a -> CtxAccess.plain(184, false), set(TRACING), TestRunKind.NONE));
+        m.put(ProgType.RAW_TRACEPOINT, new Row(args, set(TRACING), TestRunKind.RAW_TP));
+        m.put(ProgType.RAW_TRACEPOINT_WRITABLE, new Row(args, set(TRACING), TestRunKind.RAW_TP));
+        m.put(ProgType.TRACING, new Row(btfArgs, set(TRACING, new int[] {173}), TestRunKind.TRACING));
+        m.put(ProgType.LSM, new Row(btfArgs, set(TRACING), TestRunKind.NONE));
+        m.put(ProgType.SYSCALL, new Row(a -> CtxAccess.SYSCALL, set(TRACING, SYSCALL), TestRunKind.SYSCALL));
+        // struct bpf_sock 80, bpf_sock_addr 72, bpf_sock_ops 224, bpf_sockopt 40, bpf_cgroup_dev_ctx 12,
+        // bpf_sysctl 8, sk_msg_md 80, bpf_sk_lookup 72, sk_reuseport_md 64, bpf_nf_ctx 16
+        m.put(ProgType.CGROUP_SOCK, new Row(a -> CtxAccess.plain(80, true), set(CG_SOCK_FAMILY, CGROUP_CURRENT), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_SOCK_ADDR, new Row(a -> CtxAccess.plain(72, true), set(CG_SOCK_FAMILY, CGROUP_CURRENT), TestRunKind.NONE));
+        m.put(ProgType.SOCK_OPS, new Row(a -> CtxAccess.plain(224, true), set(CG_SOCK_FAMILY), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_SOCKOPT, new Row(a -> CtxAccess.plain(40, true), set(CG_SOCK_FAMILY, CGROUP_CURRENT), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_DEVICE, new Row(a -> CtxAccess.plain(12, false), set(new int[] {81}, CGROUP_CURRENT), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_SYSCTL, new Row(a -> CtxAccess.plain(8, true), set(new int[] {81}, CGROUP_CURRENT), TestRunKind.NONE));
+        m.put(ProgType.SK_MSG, new Row(a -> CtxAccess.plain(80, false), set(new int[] {46, 47}), TestRunKind.NONE));
+        m.put(ProgType.SK_LOOKUP, new Row(a -> CtxAccess.plain(72, false), set(new int[] {}), TestRunKind.SK_LOOKUP));
+        m.put(ProgType.SK_REUSEPORT, new Row(a -> CtxAccess.plain(64, false), set(new int[] {26, 68}), TestRunKind.NONE));
+        m.put(ProgType.NETFILTER, new Row(a -> CtxAccess.plain(16, false), set(new int[] {}), TestRunKind.NETFILTER));
+        m.put(ProgType.LIRC_MODE2, new Row(a -> CtxAccess.plain(4, false), set(new int[] {}), TestRunKind.NONE));
+        m.put(ProgType.STRUCT_OPS, new Row(btfArgs, set(TRACING), TestRunKind.NONE));
+        m.put(ProgType.EXT, new Row(btfArgs, set(TRACING), TestRunKind.NONE));
+        ROWS = java.util.Collections.unmodifiableMap(m);
+    }
+
+    private static BitSet set(int[]... groups) {
+        BitSet b = new BitSet(256);
+        for (int id : BASE) {
+            b.set(id);
+        }
+        for (int[] g : groups) {
+            for (int id : g) {
+                b.set(id);
+            }
+        }
+        return b;
+    }
+
+    /** The row of {@code type}, or null for UNSPEC and unknown numbers ({@code find_prog_type} → EINVAL). */
+    public static Row row(ProgType type) { return type == null ? null : ROWS.get(type); }
+
+    /** Whether {@code get_func_proto} of {@code type} returns a prototype for helper {@code id}. */
+    public static boolean allowsHelper(ProgType type, int id) {
+        Row r = row(type);
+        return r != null && id >= 0 && r.helpers().get(id);
+    }
+
+    /** The helpers whose prototype has {@code gpl_only = true}. */
+    private static final BitSet GPL_ONLY = gplOnly();
+
+    private static BitSet gplOnly() {
+        BitSet b = new BitSet(256);
+        // trace_printk, probe_read_*, get_current_task(_btf), snprintf(_btf), probe_write_user, send_signal,
+        // perf_event_read, perf_event_output, get_stackid, get_stack, task_pt_regs, trace_vprintk,
+        // current_task_under_cgroup, skb/xdp output
+        for (int id : new int[] {6, 4, 45, 112, 113, 114, 115, 35, 158, 165, 149, 36, 109, 117, 22, 25, 27, 67, 175,
+                                 177, 37, 121}) {
+            b.set(id);
+        }
+        return b;
+    }
+
+    /** {@code fn->gpl_only} of helper {@code id}. */
+    public static boolean gplOnly(int id) { return id >= 0 && GPL_ONLY.get(id); }
+
+    /** The size of the type's UAPI context struct. */
+    public static int ctxSize(ProgType type, AttachType expected) {
+        Row r = row(type);
+        return r == null ? 0 : r.ctx().apply(expected).ctxSize();
+    }
+
+    /** Context bytes to allocate for a run: the UAPI struct plus the kernel side rewritten loads read. */
+    public static int ctxAllocSize(ProgType type) {
+        return switch (type) {
+            case SOCKET_FILTER, SCHED_CLS, SCHED_ACT, CGROUP_SKB, LWT_IN, LWT_OUT, LWT_XMIT, LWT_SEG6LOCAL, SK_SKB,
+                 FLOW_DISSECTOR -> SkBuffLayout.ALLOC_SIZE;
+            case XDP -> XdpMdLayout.ALLOC_SIZE;
+            default -> Math.max(8, ctxSize(type, null));
+        };
+    }
+
+    /** {@code bpf_prog_load_fixup_attach_type}: the default expected_attach_type for types that have one. */
+    public static AttachType fixupAttachType(ProgType type, AttachType given) {
+        if (given != null && given.value() != 0) {
+            return given;
+        }
+        return switch (type) {
+            case CGROUP_SOCK -> AttachType.CGROUP_INET_SOCK_CREATE;
+            case SK_REUSEPORT -> AttachType.SK_REUSEPORT_SELECT;
+            default -> given;
+        };
+    }
+
+    /**
+     * {@code bpf_prog_load_check_attach} (kernel/bpf/syscall.c), the part that does not involve
+     * BTF ids or target programs: null if {@code expected} suits {@code type}, else why not (EINVAL).
+     * {@code expected} null means 0 ({@code BPF_CGROUP_INET_INGRESS}).
+     */
+    public static String checkAttach(ProgType type, AttachType expected) {
+        int eat = expected == null ? 0 : expected.value();
+        AttachType e = expected == null ? AttachType.CGROUP_INET_INGRESS : expected;
+        boolean ok = switch (type) {
+            case CGROUP_SOCK -> e == AttachType.CGROUP_INET_SOCK_CREATE || e == AttachType.CGROUP_INET_SOCK_RELEASE
+                    || e == AttachType.CGROUP_INET4_POST_BIND || e == AttachType.CGROUP_INET6_POST_BIND;
+            case CGROUP_SOCK_ADDR -> switch (e) {
+                case CGROUP_INET4_BIND, CGROUP_INET6_BIND, CGROUP_INET4_CONNECT, CGROUP_INET6_CONNECT,
+                     CGROUP_UNIX_CONNECT, CGROUP_INET4_GETPEERNAME, CGROUP_INET6_GETPEERNAME,
+                     CGROUP_UNIX_GETPEERNAME, CGROUP_INET4_GETSOCKNAME, CGROUP_INET6_GETSOCKNAME,
+                     CGROUP_UNIX_GETSOCKNAME, CGROUP_UDP4_SENDMSG, CGROUP_UDP6_SENDMSG, CGROUP_UNIX_SENDMSG,
+                     CGROUP_UDP4_RECVMSG, CGROUP_UDP6_RECVMSG, CGROUP_UNIX_RECVMSG -> true;
+                default -> false;
+            };
+            case CGROUP_SKB -> e == AttachType.CGROUP_INET_INGRESS || e == AttachType.CGROUP_INET_EGRESS;
+            case CGROUP_SOCKOPT -> e == AttachType.CGROUP_SETSOCKOPT || e == AttachType.CGROUP_GETSOCKOPT;
+            case SK_LOOKUP -> e == AttachType.SK_LOOKUP;
+            case SK_REUSEPORT -> e == AttachType.SK_REUSEPORT_SELECT || e == AttachType.SK_REUSEPORT_SELECT_OR_MIGRATE;
+            case NETFILTER -> e == AttachType.NETFILTER;
+            case SYSCALL, EXT -> eat == 0;
+            default -> true;
+        };
+        return ok ? null : "expected_attach_type " + (expected == null ? "0" : expected + " (" + eat + ")")
+                + " does not suit program type " + type;
+    }
+
+    /** The errno {@link #checkAttach} failures carry. */
+    public static final Errno CHECK_ATTACH_ERRNO = Errno.EINVAL;
+}

@@ -1,0 +1,210 @@
+package org.ebpf4j.vm.jit;
+
+import static java.lang.constant.ConstantDescs.*;
+import static org.ebpf4j.isa.Opcodes.*;
+
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.Opcode;
+import java.lang.constant.ClassDesc;
+import org.ebpf4j.isa.Insn;
+
+/**
+ * BPF_JMP, BPF_JMP32 and BPF_LD: jumps as JVM branches (unsigned compares through
+ * {@code Long/Integer.compareUnsigned}, which C2 intrinsifies), exit as return, helper calls as
+ * {@code invokeinterface Helper.call} on a constant field, bpf-to-bpf calls as {@code invokestatic}
+ * of the callee's method with a fresh frame ({@code fp - 512}, depth + 1), may_goto against the
+ * run's loop budget, ld_imm64 as a constant.
+ */
+final class FlowEmitter {
+    private FlowEmitter() {}
+
+    private static final ClassDesc CD_INTEGER = ClassDesc.of("java.lang.Integer");
+    private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
+
+    static void emitLd(MethodGen m, int i, Insn in) {
+        CodeBuilder cb = m.cb;
+        int c = in.opcode();
+        if (c == LD_IMM64) {
+            long v = in.imm64(m.cls.insns.get(i + 1));
+            if (in.src() == BPF_PSEUDO_FUNC) {
+                v = JitSupport.FUNC_BASE + ((long) (i + in.imm() + 1) << 3);
+            }
+            cb.loadConstant(v);
+            m.store(in.dst());
+            return;
+        }
+        if (mode(c) == BPF_ABS || mode(c) == BPF_IND) {        // as the interpreter: not implemented
+            cb.loadConstant(i).invokestatic(Descs.SUPPORT, "ldAbsFault", Descs.I_FAULT).athrow();
+            return;
+        }
+        throw AluEmitter.unexpected(i, in);
+    }
+
+    static void emit(MethodGen m, int i, Insn in) {
+        CodeBuilder cb = m.cb;
+        int c = in.opcode();
+        int op = op(c);
+        switch (op) {
+            case BPF_EXIT -> m.emitExit();
+            case BPF_CALL -> {
+                if (in.src() == BPF_PSEUDO_CALL) {
+                    localCall(m, i, in);
+                } else {
+                    helperCall(m, i, in);
+                }
+            }
+            case BPF_JA -> cb.goto_(m.target(Plan.jumpTarget(i, in)));
+            case BPF_JCOND -> {                                 // may_goto: taken once the budget is spent
+                Label t = m.target(Plan.jumpTarget(i, in));
+                cb.aload(MethodGen.CTX).getfield(Descs.CONTEXT, "loops", CD_long).lconst_0().lcmp().ifeq(t);
+                cb.aload(MethodGen.CTX).dup().getfield(Descs.CONTEXT, "loops", CD_long).lconst_1().lsub()
+                        .putfield(Descs.CONTEXT, "loops", CD_long);
+            }
+            default -> {
+                if (cls(c) == BPF_JMP) {
+                    jmp64(m, i, in);
+                } else {
+                    jmp32(m, i, in);
+                }
+            }
+        }
+    }
+
+    private static void jmp64(MethodGen m, int i, Insn in) {
+        CodeBuilder cb = m.cb;
+        int op = op(in.opcode());
+        Label t = m.target(Plan.jumpTarget(i, in));
+        m.load(in.dst());
+        if (source(in.opcode()) == BPF_X) {
+            m.load(in.src());
+        } else {
+            cb.loadConstant((long) in.imm());
+        }
+        switch (op) {
+            case BPF_JSET -> cb.land().lconst_0().lcmp().ifne(t);
+            case BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE -> {
+                cb.invokestatic(CD_LONG, "compareUnsigned", Descs.JJ_I);
+                cb.branch(zeroCompare(op), t);
+            }
+            default -> {
+                cb.lcmp();
+                cb.branch(zeroCompare(op), t);
+            }
+        }
+    }
+
+    private static void jmp32(MethodGen m, int i, Insn in) {
+        CodeBuilder cb = m.cb;
+        int op = op(in.opcode());
+        Label t = m.target(Plan.jumpTarget(i, in));
+        m.load(in.dst());
+        cb.l2i();
+        if (source(in.opcode()) == BPF_X) {
+            m.load(in.src());
+            cb.l2i();
+        } else {
+            cb.loadConstant(in.imm());
+        }
+        switch (op) {
+            case BPF_JSET -> cb.iand().ifne(t);
+            case BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE -> {
+                cb.invokestatic(CD_INTEGER, "compareUnsigned", Descs.II_I);
+                cb.branch(zeroCompare(op), t);
+            }
+            default -> cb.branch(switch (op) {
+                case BPF_JEQ -> Opcode.IF_ICMPEQ;
+                case BPF_JNE -> Opcode.IF_ICMPNE;
+                case BPF_JSGT -> Opcode.IF_ICMPGT;
+                case BPF_JSGE -> Opcode.IF_ICMPGE;
+                case BPF_JSLT -> Opcode.IF_ICMPLT;
+                case BPF_JSLE -> Opcode.IF_ICMPLE;
+                default -> throw AluEmitter.unexpected(i, in);
+            }, t);
+        }
+    }
+
+    /** The branch on a compare result (-1/0/1, or compareUnsigned's sign) for a BPF jump op. */
+    private static Opcode zeroCompare(int op) {
+        return switch (op) {
+            case BPF_JEQ -> Opcode.IFEQ;
+            case BPF_JNE -> Opcode.IFNE;
+            case BPF_JGT, BPF_JSGT -> Opcode.IFGT;
+            case BPF_JGE, BPF_JSGE -> Opcode.IFGE;
+            case BPF_JLT, BPF_JSLT -> Opcode.IFLT;
+            case BPF_JLE, BPF_JSLE -> Opcode.IFLE;
+            default -> throw new IllegalStateException("jump op 0x" + Integer.toHexString(op));
+        };
+    }
+
+    /**
+     * {@code call helper}: records program, frame and slot for callbacks, calls the constant helper,
+     * then takes a requested tail call. Exceptions escaping the helper (or a foreign tail-call
+     * target) become the interpreter's ProgramFault for this slot.
+     */
+    private static void helperCall(MethodGen m, int i, Insn in) {
+        CodeBuilder cb = m.cb;
+        ClassDesc self = m.cls.self;
+        cb.aload(MethodGen.CTX).getstatic(self, ClassGen.EXE, Descs.EXECUTABLE)
+                .putfield(Descs.CONTEXT, "curExe", Descs.EXECUTABLE);
+        cb.aload(MethodGen.CTX).iload(m.depthSlot).putfield(Descs.CONTEXT, "curDepth", CD_int);
+        cb.aload(MethodGen.CTX).loadConstant(i).putfield(Descs.CONTEXT, "callSite", CD_int);
+        Label start = cb.newLabel();
+        Label end = cb.newLabel();
+        Label handler = cb.newLabel();
+        Label cont = cb.newLabel();
+        cb.labelBinding(start);
+        cb.getstatic(self, m.cls.helperField(i), Descs.HELPER).aload(m.stSlot);
+        for (int r = 1; r <= 5; r++) {
+            m.load(r);
+        }
+        cb.invokeinterface(Descs.HELPER, "call", Descs.HELPER_CALL);
+        m.store(0);
+        cb.aload(m.stSlot).invokevirtual(Descs.RUN_STATE, "tailCallPending", MethodTypeDescs.Z);
+        cb.ifeq(cont);
+        cb.aload(MethodGen.CTX);
+        m.load(1);
+        m.load(2);
+        cb.invokevirtual(Descs.CONTEXT, "takeTail", Descs.TAKE_TAIL);
+        cb.labelBinding(end);
+        cb.ifeq(cont);
+        m.emitTailReturn();
+        cb.labelBinding(cont);
+        cb.exceptionCatch(start, end, handler, Descs.RUNTIME_EXCEPTION);
+        m.coldHandler(handler, b -> b.loadConstant(i).invokestatic(Descs.SUPPORT, "helperFault", Descs.HELPER_FAULT)
+                .athrow());
+    }
+
+    /**
+     * {@code call pc+imm+1}: the callee's method with r1-r5, a new frame below this one and depth
+     * + 1 (at most 8 frames, checked at run time since callbacks and tail calls start deeper).
+     * A tail call taken in the callee runs here, in the callee's frame, before continuing.
+     */
+    private static void localCall(MethodGen m, int i, Insn in) {
+        CodeBuilder cb = m.cb;
+        int callee = m.cls.plan.subprogOf(i + in.imm() + 1);
+        int depth = m.depthSlot;
+        Label tooDeep = m.cold(b -> b.iload(depth).loadConstant(i)
+                .invokestatic(Descs.SUPPORT, "depthFault", Descs.II_FAULT).athrow());
+        cb.iload(depth).loadConstant(JitContext.MAX_FRAMES - 1).if_icmpge(tooDeep);
+        cb.aload(MethodGen.CTX);
+        for (int r = 1; r <= 5; r++) {
+            m.load(r);
+        }
+        cb.lload(m.fpSlot).loadConstant((long) JitContext.STACK).lsub();
+        cb.iload(depth).iconst_1().iadd();
+        cb.invokestatic(m.cls.self, ClassGen.subprogName(callee), Descs.SUBPROG);
+        m.store(0);
+        Label cont = cb.newLabel();
+        cb.aload(MethodGen.CTX).getfield(Descs.CONTEXT, "tailTarget", Descs.EXECUTABLE).ifnull(cont);
+        cb.aload(MethodGen.CTX).lload(m.fpSlot).loadConstant((long) JitContext.STACK).lsub()
+                .iload(depth).iconst_1().iadd().invokevirtual(Descs.CONTEXT, "runTailCalls", Descs.RUN_TAILS);
+        m.store(0);
+        cb.labelBinding(cont);
+    }
+
+    /** Small shared descriptors. */
+    private static final class MethodTypeDescs {
+        static final java.lang.constant.MethodTypeDesc Z = java.lang.constant.MethodTypeDesc.of(CD_boolean);
+    }
+}

@@ -1,0 +1,117 @@
+package org.ebpf4j.vm.jit;
+
+import org.ebpf4j.memory.Arena;
+import org.ebpf4j.vm.Executable;
+import org.ebpf4j.vm.ProgramFault;
+import org.ebpf4j.vm.RunState;
+
+/**
+ * One thread's run state for compiled programs, reused run after run: the same stack mechanism as
+ * the interpreter's context (a region of {@code MAX_FRAMES * STACK} bytes in the arena, frame k's
+ * r10 at {@code fp0 - k * STACK}, frames growing down as on Linux), the {@link RunState} helpers
+ * see, and the hand-offs between generated code and Java: the pending tail call and the register
+ * files of split subprograms. Never shared between threads; a nested run gets a fresh one.
+ */
+final class JitContext implements RunState.Host {
+    /** include/linux/filter.h MAX_BPF_STACK. */
+    static final int STACK = 512;
+    /** include/linux/bpf_verifier.h MAX_CALL_FRAMES. */
+    static final int MAX_FRAMES = 8;
+    /** kernel/bpf/verifier.c BPF_MAX_LOOPS: the may_goto budget of one run. */
+    static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
+    static final long REGION = (long) STACK * MAX_FRAMES;
+
+    final JitCompiler owner;
+    final Arena arena;
+    final long region;
+    final long fp0;
+    final RunState state;
+    /** r0-r9 of a split subprogram's frame, one file per frame depth (see {@link ClassGen}). */
+    final long[][] regs = new long[MAX_FRAMES][10];
+    boolean busy;
+    /** may_goto budget left in this run; read and written by generated code. */
+    long loops;
+    /** Program, frame and slot of the latest helper call (for {@link #callback}); set by generated code. */
+    JitExecutable curExe;
+    int curDepth;
+    int callSite;
+    /** A tail call into one of our programs, to run once the requesting frame has returned. */
+    JitExecutable tailTarget;
+    long tailCtx;
+    long tailR2;
+    /** r0 of a tail call into another engine's program, for the frame that requested it to return. */
+    long retVal;
+
+    JitContext(JitCompiler owner, Arena arena, int cpu) {
+        this.owner = owner;
+        this.arena = arena;
+        this.region = arena.alloc(REGION);
+        if (region == 0) {
+            throw new ProgramFault(0, "arena exhausted: no memory for a " + REGION + "-byte BPF stack");
+        }
+        this.fp0 = region + REGION;
+        this.state = new RunState(arena, this, cpu);
+    }
+
+    void release() { arena.free(region, REGION); }
+
+    /**
+     * Called by generated code after a helper asked for a tail call: takes it (the budget is
+     * RunState's). Returns false if it falls through (budget spent); true if the calling frame must
+     * return now: either {@link #tailTarget} is set for the trampoline of the frame's caller, or a
+     * program of another engine already ran and its r0 is in {@link #retVal}.
+     */
+    boolean takeTail(long ctxArg, long r2) {
+        Executable t = state.takeTailCall();
+        if (t == null) {
+            return false;
+        }
+        if (t instanceof JitExecutable je && je.owner == owner) {
+            tailTarget = je;
+            tailCtx = ctxArg;
+            tailR2 = r2;
+            return true;
+        }
+        retVal = t.run(ctxArg);
+        return true;
+    }
+
+    /**
+     * The tail-call trampoline: runs pending targets in frame {@code depth} (r10 = {@code fp})
+     * until one exits without tail-calling. Each target replaces the previous one, so the Java stack
+     * does not grow with the number of tail calls.
+     */
+    long runTailCalls(long fp, int depth) {
+        long r0 = 0;
+        for (JitExecutable t; (t = tailTarget) != null; ) {
+            tailTarget = null;
+            r0 = t.compiled.entry(this, tailCtx, tailR2, fp, depth);
+        }
+        return r0;
+    }
+
+    /** Same checks and messages as the interpreter's callback: the subprogram must exist, depth ≤ 8. */
+    @Override
+    public long callback(RunState st, long funcPtr, long a1, long a2, long a3, long a4, long a5) {
+        JitExecutable p = curExe;
+        int depth = curDepth;
+        int site = callSite;
+        int sub = p == null ? -1 : p.subprogOf(funcPtr);
+        if (sub < 0) {
+            throw new ProgramFault(site, "callback 0x" + Long.toHexString(funcPtr)
+                    + " is not a subprogram of " + (p == null ? "the running program" : p.image().name()));
+        }
+        if (depth + 1 >= MAX_FRAMES) {
+            throw new ProgramFault(site, "the call stack of " + (depth + 2) + " frames is too deep");
+        }
+        long fp = fp0 - (long) (depth + 1) * STACK;
+        try {
+            long r0 = p.compiled.callSub(this, sub, a1, a2, a3, a4, a5, fp, depth + 1);
+            return tailTarget != null ? runTailCalls(fp, depth + 1) : r0;
+        } finally {
+            curExe = p;
+            curDepth = depth;
+            callSite = site;
+        }
+    }
+}

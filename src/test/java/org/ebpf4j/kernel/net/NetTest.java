@@ -1,0 +1,140 @@
+package org.ebpf4j.kernel.net;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.ebpf4j.kernel.Task;
+import org.ebpf4j.kernel.cgroup.Cgroup;
+import org.ebpf4j.uapi.AttachType;
+import org.ebpf4j.uapi.BpfException;
+import org.ebpf4j.uapi.Errno;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Sockets without programs: syscalls, errnos as Linux, loopback delivery, lifetimes. */
+class NetTest {
+    private final NetFixture f = new NetFixture();
+    private final Net net = f.net;
+    private final Task t = f.rt.spawn("app", 0, 0);
+
+    @AfterEach
+    void close() { f.close(); }
+
+    private static void errno(Errno e, org.junit.jupiter.api.function.Executable ex) {
+        assertEquals(e, assertThrows(BpfException.class, ex).errno());
+    }
+
+    @Test
+    void udpRoundTripOverLoopback() {
+        int srv = net.socket(t, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
+        int cli = net.socket(t, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
+        net.bind(t, srv, SockAddr.parse("127.0.0.1:5000"));
+        assertEquals(5, net.sendto(t, cli, "hello".getBytes(StandardCharsets.UTF_8), SockAddr.parse("127.0.0.1:5000")));
+        Socket.Datagram d = net.recvfrom(t, srv, 100);
+        assertEquals("hello", new String(d.data(), StandardCharsets.UTF_8));
+        assertEquals(net.getsockname(t, cli).withAddr(new byte[] {127, 0, 0, 1}), d.from());
+        assertEquals(Net.EPHEMERAL_LOW, d.from().port());   // autobind took the first ephemeral port
+        errno(Errno.EAGAIN, () -> net.recvfrom(t, srv, 100));
+    }
+
+    @Test
+    void errnosAsLinux() {
+        int a = net.socket(t, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
+        int b = net.socket(t, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
+        net.bind(t, a, SockAddr.parse("0.0.0.0:6000"));
+        errno(Errno.EADDRINUSE, () -> net.bind(t, b, SockAddr.parse("127.0.0.1:6000")));
+        errno(Errno.EINVAL, () -> net.bind(t, a, SockAddr.parse("127.0.0.1:6001")));
+        errno(Errno.EADDRNOTAVAIL, () -> net.bind(t, b, SockAddr.parse("10.1.2.3:6002")));
+        errno(Errno.EAFNOSUPPORT, () -> net.bind(t, b, SockAddr.parse("[::1]:6003")));
+        errno(Errno.EDESTADDRREQ, () -> net.sendto(t, b, new byte[1], null));
+        errno(Errno.ENOTCONN, () -> net.getpeername(t, b));
+        errno(Errno.EAFNOSUPPORT, () -> net.socket(t, 1, Socket.SOCK_DGRAM, 0));
+        errno(Errno.EPROTONOSUPPORT, () -> net.socket(t, SockAddr.AF_INET, Socket.SOCK_DGRAM, Socket.IPPROTO_TCP));
+        errno(Errno.ENOTSOCK, () -> net.bind(t, 1, SockAddr.parse("127.0.0.1:1")));
+        errno(Errno.EBADF, () -> net.bind(t, 99, SockAddr.parse("127.0.0.1:1")));
+        errno(Errno.EOPNOTSUPP, () -> net.listen(t, a, 1));
+        Task user = f.rt.spawn("user", 1000, 1000);
+        int c = net.socket(user, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
+        errno(Errno.EACCES, () -> net.bind(user, c, SockAddr.parse("127.0.0.1:80")));
+        errno(Errno.EPERM, () -> net.setsockopt(user, c, Sockopts.SOL_SOCKET, Sockopts.SO_MARK, Sockopts.intBytes(1)));
+        errno(Errno.ENOPROTOOPT, () -> net.setsockopt(t, a, Sockopts.SOL_TCP, Sockopts.TCP_NODELAY, Sockopts.intBytes(1)));
+    }
+
+    @Test
+    void tcpHandshakeAcceptAndData() {
+        int l = net.socket(t, SockAddr.AF_INET6, Socket.SOCK_STREAM, 0);
+        net.bind(t, l, SockAddr.parse("[::1]:8080"));
+        net.listen(t, l, 16);
+        int c = net.socket(t, SockAddr.AF_INET6, Socket.SOCK_STREAM, 0);
+        errno(Errno.ENOTCONN, () -> net.sendto(t, c, new byte[1], null));
+        errno(Errno.EAGAIN, () -> net.accept(t, l));
+        net.connect(t, c, SockAddr.parse("[::1]:8080"));
+        errno(Errno.EISCONN, () -> net.connect(t, c, SockAddr.parse("[::1]:8080")));
+        int s = net.accept(t, l);
+        assertEquals(net.getsockname(t, c), net.getpeername(t, s));
+        assertEquals(SockAddr.parse("[::1]:8080"), net.getsockname(t, s));
+        net.sendto(t, c, "abcdef".getBytes(StandardCharsets.UTF_8), null);
+        assertArrayEquals("abc".getBytes(StandardCharsets.UTF_8), net.recvfrom(t, s, 3).data());
+        assertArrayEquals("def".getBytes(StandardCharsets.UTF_8), net.recvfrom(t, s, 10).data());
+        net.close(t, c);
+        assertEquals(TcpState.CLOSE_WAIT, net.sock(t, s).state());
+        assertEquals(0, net.recvfrom(t, s, 10).data().length);   // end of stream
+        int d = net.socket(t, SockAddr.AF_INET6, Socket.SOCK_STREAM, 0);
+        errno(Errno.ECONNREFUSED, () -> net.connect(t, d, SockAddr.parse("[::1]:8081")));
+    }
+
+    @Test
+    void socketKeepsItsCgroupAliveUntilDestroyed() {
+        Cgroup cg = f.tree.mkdirs("/app");
+        Task in = f.spawnIn(cg, "in");
+        int fd = net.socket(in, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
+        Socket s = net.sock(in, fd);
+        assertEquals(cg, s.cgroup());
+        in.setCgroupId(f.tree.root().id());
+        f.tree.rmdir(cg);
+        assertFalse(cg.bpfReleased());    // spec §4.4: the socket still holds a BPF reference
+        net.close(in, fd);
+        assertTrue(cg.bpfReleased());
+        assertTrue(net.sockets().isEmpty());
+        assertFalse(s.alive());
+    }
+
+    @Test
+    void socketOutlivesItsFdWhileAReferenceIsHeld() {
+        int fd = net.socket(t, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
+        Socket s = net.sock(t, fd);
+        s.inc();   // e.g. a packet in flight (skb_set_owner_w)
+        int[] destroyed = {0};
+        s.onDestroy(() -> destroyed[0]++);
+        net.close(t, fd);
+        assertTrue(s.alive());
+        assertEquals(0, destroyed[0]);
+        s.put();
+        assertEquals(1, destroyed[0]);
+        assertFalse(s.alive());
+    }
+
+    @Test
+    void sockoptsWithoutPrograms() {
+        int fd = net.socket(t, SockAddr.AF_INET, Socket.SOCK_STREAM, 0);
+        net.setsockopt(t, fd, Sockopts.SOL_SOCKET, Sockopts.SO_RCVBUF, Sockopts.intBytes(4096));
+        assertEquals(8192, Sockopts.intOf(net.getsockopt(t, fd, Sockopts.SOL_SOCKET, Sockopts.SO_RCVBUF, 4)));
+        net.setsockopt(t, fd, Sockopts.SOL_TCP, Sockopts.TCP_CONGESTION, "reno".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("reno", new String(net.getsockopt(t, fd, Sockopts.SOL_TCP, Sockopts.TCP_CONGESTION, 4), StandardCharsets.US_ASCII));
+        errno(Errno.ENOENT, () -> net.setsockopt(t, fd, Sockopts.SOL_TCP, Sockopts.TCP_CONGESTION, "bbr9".getBytes(StandardCharsets.US_ASCII)));
+        errno(Errno.EINVAL, () -> net.setsockopt(t, fd, Sockopts.SOL_SOCKET, Sockopts.SO_PRIORITY, new byte[2]));
+        assertEquals(Socket.SOCK_STREAM, Sockopts.intOf(net.getsockopt(t, fd, Sockopts.SOL_SOCKET, Sockopts.SO_TYPE, 4)));
+    }
+
+    @Test
+    void addressParsing() {
+        assertEquals("[::1]:53", SockAddr.parse("[::1]:53").toString());
+        assertEquals("10.0.0.255:7", SockAddr.parse("10.0.0.255:7").toString());
+        errno(Errno.EINVAL, () -> SockAddr.parse("300.1.1.1:5"));
+        errno(Errno.EINVAL, () -> SockAddr.parse("localhost:5"));
+    }
+}
