@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.ebpf4j.map.storage.CgroupStorage;
 import org.ebpf4j.map.storage.CgrpStorageOwner;
 import org.ebpf4j.map.storage.LocalStorage;
 
@@ -35,6 +36,8 @@ public final class Cgroup implements CgrpStorageOwner {
     @SuppressWarnings("unchecked")
     final List<ProgEntry>[] progs = new List[CgroupHook.COUNT];
     final int[] flags = new int[CgroupHook.COUNT];
+    /** {@code cgrp->bpf.storages}: legacy cgroup storages linked for attach points here. Under the cgroup mutex. */
+    final List<CgroupStorage> storages = new ArrayList<>();
     final long[] revisions = new long[CgroupHook.COUNT];
     private final AtomicReferenceArray<EffectiveProgs> effective = new AtomicReferenceArray<>(CgroupHook.COUNT);
     /** {@code cgrp->bpf.refcnt}: 1 while online, +1 per live descendant, +1 per socket. */

@@ -31,6 +31,16 @@ public final class CgroupStorageRunCtx {
         }
     }
 
+    /** Makes {@code storages} current on this thread; returns what was, for {@link #exit}. Allocation-free form of {@link #run}. */
+    public CgroupStorage[] enter(CgroupStorage[] storages) {
+        CgroupStorage[] saved = current.get();
+        current.set(storages);
+        return saved;
+    }
+
+    /** Restores what {@link #enter} returned. */
+    public void exit(CgroupStorage[] saved) { current.set(saved); }
+
     /** The running program's storage of type {@code stype}, or null (no cgroup run: a bug upstream). */
     public CgroupStorage current(int stype) {
         CgroupStorage[] s = current.get();
