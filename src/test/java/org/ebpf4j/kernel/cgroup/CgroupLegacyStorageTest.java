@@ -61,7 +61,7 @@ class CgroupLegacyStorageTest {
     }
 
     /** A cgroup_skb program: *(u32 *)(bpf_get_local_storage(&map, 0) + off) += 1; return 1. */
-    private final class StorageProg implements CgroupProg {
+    private class StorageProg implements CgroupProg {
         final int id;
         final CgroupHook hook;
         final Executable exe;
@@ -142,6 +142,56 @@ class CgroupLegacyStorageTest {
         BpfException e = assertThrows(BpfException.class, () -> shared.lookup(key8(c.id()), 0));
         assertEquals(Errno.ENOENT, e.errno());
         assertEquals(0, c.storages.size());
+    }
+
+    /**
+     * Observation (c): CGRP_STORAGE from cgroup_skb belongs to the socket's cgroup, not to the
+     * attach point: with the programs on the parent, c1 counts 4/4, c2 2/2, the parent has none.
+     * The program gets the socket's cgroup pointer as its context here (on Linux: through
+     * {@code bpf_cgroup_from_id(bpf_skb_cgroup_id(skb))}).
+     */
+    @Test
+    void cgrpStorageBelongsToTheSocketsCgroup() {
+        org.ebpf4j.map.storage.OwnerTable owners = new org.ebpf4j.map.storage.OwnerTable(arena);
+        HelperTable t = HelperTable.base();
+        org.ebpf4j.map.storage.LocalStorageHelpers.register(t, registry, owners);
+        Interpreter vm2 = new Interpreter(arena, t, Set.of(), 2);
+        org.ebpf4j.map.storage.LocalStorageMap map = (org.ebpf4j.map.storage.LocalStorageMap) MapTypes.create(
+                new MapAttr(MapType.CGRP_STORAGE, 4, 8, 0, 1, null, 0, "", 0, 1, 2, 0, 0, 0, -1), env);
+        Cgroup parent = tree.mkdir(tree.root(), "cgrp");
+        Cgroup c1 = tree.mkdir(parent, "c1");
+        Cgroup c2 = tree.mkdir(parent, "c2");
+        java.util.Map<Long, Long> ptr = new java.util.HashMap<>();
+        for (Cgroup c : java.util.List.of(parent, c1, c2)) {
+            ptr.put(c.id(), owners.register(c));
+        }
+        for (CgroupHook hook : new CgroupHook[] {CgroupHook.INET_EGRESS, CgroupHook.INET_INGRESS}) {
+            int off = hook == CgroupHook.INET_EGRESS ? 0 : 4;
+            Executable cgExe = vm2.load(new ProgramImage("cg_" + off, Asm.program()
+                    .mov64(R2, R1).lddw(R1, map.address()).mov64(R3, 0).mov64(R4, 1).call(210)
+                    .jeq(R0, 0, "out").mov64(R1, 1).atomicAdd(W, R0, off, R1).label("out").mov64(R0, 1).exit().build()));
+            attach(parent, new StorageProg(10 + off, hook, null, 0) {
+                @Override public long run(long ctx, CgRunCtx rc) { return cgExe.run(ctx); }
+            }, hook);
+        }
+        for (int i = 0; i < 4; i++) {
+            runner.run(c1, CgroupHook.INET_EGRESS, ptr.get(c1.id()));
+            runner.run(c1, CgroupHook.INET_INGRESS, ptr.get(c1.id()));
+        }
+        for (int i = 0; i < 2; i++) {
+            runner.run(c2, CgroupHook.INET_EGRESS, ptr.get(c2.id()));
+            runner.run(c2, CgroupHook.INET_INGRESS, ptr.get(c2.id()));
+        }
+        assertArrayEquals(new long[] {4, 4}, u32s(map.lookupOwner(c1, 0)));
+        assertArrayEquals(new long[] {2, 2}, u32s(map.lookupOwner(c2, 0)));
+        assertEquals(Errno.ENOENT, assertThrows(BpfException.class, () -> map.lookupOwner(parent, 0)).errno());
+        tree.rmdir(c2);
+        assertNull(c2.bpfStorage().get(), "freed with the cgroup");
+    }
+
+    private static long[] u32s(byte[] v) {
+        ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
+        return new long[] {b.getInt(0), b.getInt(4)};
     }
 
     @Test
