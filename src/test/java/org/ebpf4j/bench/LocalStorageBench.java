@@ -14,7 +14,6 @@ import org.ebpf4j.map.MapHelpers;
 import org.ebpf4j.map.MapRegistry;
 import org.ebpf4j.map.MapTypes;
 import org.ebpf4j.map.storage.LocalStorageHelpers;
-import org.ebpf4j.map.storage.LocalStorageMap;
 import org.ebpf4j.map.storage.OwnerTable;
 import org.ebpf4j.map.storage.Owners;
 import org.ebpf4j.memory.Arena;
@@ -145,25 +144,26 @@ public class LocalStorageBench {
         @Param({"jit", "interp"})
         public String engine;
 
-        Executable[] gets;
-        int[] order;
+        Executable get;
+        /** One context per step of the pattern: {u64 map (as an ARRAY_OF_MAPS lookup would give); u64 task}. */
+        long ctxs;
+        int steps;
         int pos;
-        long task;
 
         @Setup
         public void setup() {
             boot(engine);
-            task = owners.register(new Owners.Task());
-            gets = new Executable[maps];
+            long task = owners.register(new Owners.Task());
+            // bpf_task_storage_get(inner_map, current, NULL, F_CREATE), the map taken from the context
+            get = load("get", Asm.program()
+                    .ldx(DW, R2, R1, 8).ldx(DW, R1, R1, 0).mov64(R3, 0).mov64(R4, 1)
+                    .call(LocalStorageHelpers.BPF_FUNC_task_storage_get)
+                    .jeq(R0, 0, "out").ldx(W, R0, R0, 0).label("out").exit());
+            long[] map = new long[maps];
             for (int i = 0; i < maps; i++) {
-                LocalStorageMap m = (LocalStorageMap) create(MapType.TASK_STORAGE, 4, 4, 0, MapFlags.BPF_F_NO_PREALLOC);
-                gets[i] = load("get_" + i, Asm.program()
-                        .mov64(R2, R1).lddw(R1, m.address()).mov64(R3, 0).mov64(R4, 1)
-                        .call(LocalStorageHelpers.BPF_FUNC_task_storage_get)
-                        .jeq(R0, 0, "out").ldx(W, R0, R0, 0).label("out").exit());
-                gets[i].run(task);
+                map[i] = create(MapType.TASK_STORAGE, 4, 4, 0, MapFlags.BPF_F_NO_PREALLOC).address();
             }
-            // "interleave 4 calls to the important map for every 10": an extra map-0 get when idx % 3 == 0
+            // seq: 0..n-1; int: "interleave 4 calls to the important map for every 10" = an extra map-0 get when idx % 3 == 0
             int[] o = new int[maps * 2];
             int n = 0;
             for (int i = 0; i < maps; i++) {
@@ -172,7 +172,13 @@ public class LocalStorageBench {
                     o[n++] = 0;
                 }
             }
-            order = java.util.Arrays.copyOf(o, n);
+            steps = n;
+            ctxs = arena.alloc(16L * n);
+            for (int k = 0; k < n; k++) {
+                arena.store64(ctxs + 16L * k, map[o[k]]);
+                arena.store64(ctxs + 16L * k + 8, task);
+                get.run(ctxs + 16L * k);   // creates every map's value on the task
+            }
         }
 
         @TearDown
@@ -183,8 +189,8 @@ public class LocalStorageBench {
     @Benchmark
     public long cacheCliffGet(Cliff c) {
         int p = c.pos;
-        c.pos = p + 1 == c.order.length ? 0 : p + 1;
-        return c.gets[c.order[p]].run(c.task);
+        c.pos = p + 1 == c.steps ? 0 : p + 1;
+        return c.get.run(c.ctxs + 16L * p);
     }
 
     static byte[] le64(long v) {
