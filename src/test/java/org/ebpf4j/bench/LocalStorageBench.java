@@ -202,6 +202,49 @@ public class LocalStorageBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("ab")) {
+            ab(args.length > 1 ? args[1] : "jit");
+            return;
+        }
         org.openjdk.jmh.Main.main(args.length > 0 ? args : new String[] {"LocalStorageBench"});
+    }
+
+    /**
+     * A/B in alternating windows on the same sockets, so that a loaded machine's noise hits both
+     * sides alike (as kernel-observed-6.18.md interleaves its variants window by window): median
+     * ns per run of each, and the hash/sk ratio.
+     */
+    static void ab(String engine) {
+        for (int n : new int[] {64, 1024, 4096, 65536}) {
+            Sockets s = new Sockets();
+            s.engine = engine;
+            s.sockets = n;
+            s.setup();
+            final int runs = 200_000;
+            final int rounds = 15;
+            double[] sk = new double[rounds];
+            double[] hash = new double[rounds];
+            long sink = 0;
+            for (int r = -3; r < rounds; r++) {   // 3 warm-up rounds
+                long t0 = System.nanoTime();
+                for (int i = 0; i < runs; i++) {
+                    sink += s.skStorage.run(s.nextCtx());
+                }
+                long t1 = System.nanoTime();
+                for (int i = 0; i < runs; i++) {
+                    sink += s.hashByCookie.run(s.nextCtx());
+                }
+                long t2 = System.nanoTime();
+                if (r >= 0) {
+                    sk[r] = (t1 - t0) / (double) runs;
+                    hash[r] = (t2 - t1) / (double) runs;
+                }
+            }
+            java.util.Arrays.sort(sk);
+            java.util.Arrays.sort(hash);
+            System.out.printf("%s sockets=%6d  sk_storage %7.1f ns  hash[cookie] %7.1f ns  hash/sk %.2f  (%d)%n",
+                    engine, n, sk[rounds / 2], hash[rounds / 2], hash[rounds / 2] / sk[rounds / 2], sink & 1);
+            s.tearDown();
+        }
     }
 }
