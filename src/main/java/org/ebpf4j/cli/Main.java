@@ -12,9 +12,14 @@ import picocli.CommandLine.Command;
         description = "The Linux BPF subsystem inside a JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            BenchCommand.class,
             ConformanceCommand.class,
             DumpCommand.class,
             ScenarioCommand.class,
+            TestRunCommand.class,
+            MapCommand.class,
+            TraceCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -15,7 +15,7 @@ import org.ebpf4j.map.BpfMap;
  * </ul>
  * The map also holds a reference on the BTF object it was created with ({@code map->btf}).
  */
-public final class MapObject extends KernelObject {
+public final class MapObject extends KernelObject implements org.ebpf4j.map.InnerMapRef {
     private final BpfMap map;
     private final AtomicLong usercnt = new AtomicLong(1);
     private final BtfObject btf;

@@ -43,6 +43,7 @@ public final class Runtime implements AutoCloseable {
     private final int maxFds;
     private final int unprivilegedBpfDisabled;
     private volatile boolean closed;
+    private final org.ebpf4j.kernel.prog.ProgEnv progs;
 
     private Runtime(Builder b) {
         this.arena = new Arena(b.arenaSize);
@@ -50,10 +51,11 @@ public final class Runtime implements AutoCloseable {
         this.rcuTasksTrace = new Rcu("tasks-trace");
         this.cpus = b.cpus;
         this.mapRegistry = new MapRegistry(arena);
-        this.mapEnv = new MapEnv(arena, cpus, mapRegistry, rcu::callAfterGracePeriod);
+        this.mapEnv = new MapEnv(arena, cpus, mapRegistry, rcu::callAfterGracePeriod, rcuTasksTrace::callAfterGracePeriod);
         this.nextPid = new AtomicInteger(b.firstPid);
         this.maxFds = b.maxFds;
         this.unprivilegedBpfDisabled = b.unprivilegedBpfDisabled;
+        this.progs = new org.ebpf4j.kernel.prog.ProgEnv(this);   // last: it reads the fields above
     }
 
     public static Builder builder() { return new Builder(); }
@@ -140,6 +142,9 @@ public final class Runtime implements AutoCloseable {
 
     /** The cgroup v2 hierarchy with its BPF attachments. */
     public org.ebpf4j.kernel.cgroup.CgroupTree cgroups() { return cgroups; }
+
+    /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
+    public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }
 
     // ---- objects ----
 

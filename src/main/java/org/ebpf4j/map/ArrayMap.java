@@ -78,6 +78,10 @@ final class ArrayMap extends MapBase {
         }
     }
 
+    /** {@code array_map_meta_equal} for ARRAY; PERCPU_ARRAY uses the generic one (§7.3). */
+    @Override
+    public MetaEqual metaEqual() { return percpu ? MetaEqual.GENERIC : MetaEqual.ARRAY; }
+
     @Override
     public int syscallValueSize() { return percpu ? elemSize * ncpus : attr.valueSize(); }
 

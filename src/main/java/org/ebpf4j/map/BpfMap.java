@@ -135,6 +135,38 @@ public interface BpfMap {
         throw notSupported("delete_batch");
     }
 
+    // ---- map-in-map (kernel/bpf/map_in_map.c; spec §7) ----
+
+    /**
+     * {@code map_meta_equal}: how this type is compared when it is (the template of) an inner
+     * map. Most types use {@code bpf_map_meta_equal}; types that cannot be inner maps answer
+     * {@link MetaEqual#NONE} (outer creation → ENOTSUPP).
+     */
+    default MetaEqual metaEqual() { return MetaEqual.GENERIC; }
+
+    /** {@code map->inner_map_meta}: the template copy of an ARRAY_OF_MAPS / HASH_OF_MAPS, else null. */
+    default MapMeta innerMapMeta() { return null; }
+
+    /**
+     * {@code maybe_wait_bpf_programs} (kernel/bpf/syscall.c; spec §7.7): true when the syscall
+     * layer must wait for running non-sleepable programs ({@code rcu.synchronize()} of the
+     * normal domain, never the tasks-trace one) before a write on this map returns: after a
+     * successful UPDATE_ELEM / DELETE_ELEM, and after every write batch, even a failed one.
+     * {@link MapWait#maybeWaitBpfPrograms} does exactly that.
+     */
+    default boolean waitsForProgramsOnWrite() { return false; }
+
+    /**
+     * {@code map->sleepable_refcnt}: sleepable programs using this map (raised when the
+     * verifier adds the map to a sleepable program's used maps or BPF_PROG_BIND_MAP binds it,
+     * lowered when that program is freed). An outer map with sleepable users frees the inner maps
+     * it lets go only after the tasks-trace and normal grace periods (§7.8).
+     */
+    default long sleepableRefcnt() { return 0; }
+
+    /** Adds {@code delta} (+1/-1) to {@link #sleepableRefcnt()}. */
+    default void addSleepableRefs(long delta) {}
+
     // ---- lifetime and state ----
 
     /** {@code map->frozen}; set by BPF_MAP_FREEZE, which checks EBUSY itself. */

@@ -7,13 +7,13 @@ import org.ebpf4j.uapi.Errno;
  * The batch commands built from the element ops, for map types without their own:
  * {@code generic_map_lookup_batch}, {@code generic_map_update_batch} and
  * {@code generic_map_delete_batch} of kernel/bpf/syscall.c. The lookup batch walks with
- * get_next_key, so its token is a key; an element that vanishes between get_next_key and the
- * copy is retried three times ({@code MAP_LOOKUP_RETRIES}), then the batch fails with EINTR.
+ * get_next_key, so its token is a key (the last one visited); a key whose lookup gives ENOENT
+ * (an element that vanished meanwhile, an empty ARRAY_OF_MAPS slot) is skipped, as Linux 6.18
+ * does ({@code goto next_key}; observed: slots 0, 1, 3 empty → count 1, ENOENT). Older kernels
+ * retried three times and then failed with EINTR.
  */
 final class GenericBatch {
     private GenericBatch() {}
-
-    private static final int MAP_LOOKUP_RETRIES = 3;
 
     static void checkElemFlags(MapBase map, long elemFlags) {
         if ((elemFlags & ~MapFlags.BPF_F_LOCK) != 0) {
@@ -42,7 +42,6 @@ final class GenericBatch {
         byte[] prev = inBatch;
         Errno err = null;
         int cp = 0;
-        int retry = MAP_LOOKUP_RETRIES;
         while (cp < count) {
             byte[] key;
             try {
@@ -51,24 +50,18 @@ final class GenericBatch {
                 err = e.errno();
                 break;
             }
-            byte[] value;
             try {
-                value = map.lookup(key, elemFlags);
+                byte[] value = map.lookup(key, elemFlags);
+                System.arraycopy(key, 0, keys, cp * ks, ks);
+                System.arraycopy(value, 0, values, cp * vs, vs);
+                cp++;
             } catch (BpfException e) {
                 if (e.errno() != Errno.ENOENT) {
                     return new BatchResult(0, keys, values, null, e.errno());
                 }
-                if (retry-- > 0) {
-                    continue;
-                }
-                err = Errno.EINTR;
-                break;
+                // a key without a value (an empty fd-array slot, an element deleted meanwhile) is skipped
             }
-            System.arraycopy(key, 0, keys, cp * ks, ks);
-            System.arraycopy(value, 0, values, cp * vs, vs);
             prev = key;
-            retry = MAP_LOOKUP_RETRIES;
-            cp++;
         }
         return new BatchResult(cp, keys, values, cp > 0 ? prev : null, err);
     }

@@ -97,6 +97,15 @@ abstract class HashTab extends MapBase {
 
     /** {@code htab_map_alloc}. */
     HashTab(MapAttr attr, MapEnv env, boolean percpu, boolean lru) {
+        this(attr, env, percpu, lru, attr.valueSize());
+    }
+
+    /**
+     * {@code htab_map_alloc} storing {@code storedValueSize} bytes per value instead of
+     * value_size: HASH_OF_MAPS keeps an 8-byte map pointer where user space sees a 4-byte fd/id
+     * (the kernel's element has {@code round_up(value_size, 8)} bytes and stores the pointer there).
+     */
+    HashTab(MapAttr attr, MapEnv env, boolean percpu, boolean lru, int storedValueSize) {
         super(adjust(attr, env), env);
         this.percpu = percpu;
         this.lru = lru;
@@ -106,7 +115,7 @@ abstract class HashTab extends MapBase {
             throw allocFailed(Errno.E2BIG, "max_entries " + Integer.toUnsignedString(maxEntries) + " > 2^31");
         }
         this.keySize = attr.keySize();
-        this.valueSize = attr.valueSize();
+        this.valueSize = storedValueSize;
         this.valueRound = MapFlags.round8(valueSize);
         this.valueOff = KEY + MapFlags.round8(keySize);
         this.elemSize = valueOff + valueRound * (percpu ? ncpus : 1);
@@ -168,7 +177,7 @@ abstract class HashTab extends MapBase {
 
     private Object lockOf(int bucket) { return locks[bucket & (locks.length - 1)]; }
 
-    private long valueOf(long elem, int cpu) { return elem + valueOff + (long) cpu * valueRound; }
+    final long valueOf(long elem, int cpu) { return elem + valueOff + (long) cpu * valueRound; }
 
     @Override
     public int syscallValueSize() { return percpu ? valueRound * ncpus : valueSize; }
@@ -217,6 +226,7 @@ abstract class HashTab extends MapBase {
 
     /** An element left its bucket: reusable once no program can hold it. */
     private void retire(long elem) {
+        removed(valueOf(elem, 0));
         if (lru) {
             int i = index(elem);
             lruList.remove(i);
@@ -225,6 +235,13 @@ abstract class HashTab extends MapBase {
             env.afterGracePeriod().accept(() -> recycle(elem));
         }
     }
+
+    /**
+     * An element holding {@code valueAddr} has just left the table (delete, replace, batch
+     * delete); called at once, before the grace period. HASH_OF_MAPS puts the inner map here
+     * ({@code htab_put_fd_value}).
+     */
+    protected void removed(long valueAddr) {}
 
     /** {@code htab_lru_map_delete_node}: the LRU evicts element {@code i} if it is still in its bucket. */
     private boolean evict(int i) {
@@ -476,7 +493,8 @@ abstract class HashTab extends MapBase {
 
     // ---- syscall path ----
 
-    private byte[] copyValue(long e, long flags) {
+    /** The value of element {@code e} as user space reads it (lookup, batches). */
+    protected byte[] copyValue(long e, long flags) {
         byte[] out = new byte[syscallValueSize()];
         if (percpu) {   // bpf_percpu_hash_copy
             for (int c = 0; c < ncpus; c++) {
@@ -494,6 +512,13 @@ abstract class HashTab extends MapBase {
             MapValues.copyOut(mem, arena.offset(valueOf(e, 0), valueSize), out, 0, valueSize, lockOff);
         }
         return out;
+    }
+
+    /** The value address of {@code key}'s element, or 0: the syscall side's find (no LRU touch). */
+    final long valueAddrOf(byte[] key) {
+        MemorySegment k = MemorySegment.ofArray(key);
+        long e = find(hash(k, 0), k, 0);
+        return e == 0 ? 0 : valueOf(e, 0);
     }
 
     @Override

@@ -21,6 +21,7 @@ public abstract class MapBase implements BpfMap {
     private volatile int id;
     private final AtomicBoolean frozen = new AtomicBoolean();
     private final AtomicBoolean freed = new AtomicBoolean();
+    private final MapLife life = new MapLife();
 
     /** Allocates the header; the map becomes visible by id only through {@link #publish()}. */
     protected MapBase(MapAttr attr, MapEnv env) {
@@ -65,11 +66,34 @@ public abstract class MapBase implements BpfMap {
         int old = id;
         env.registry().unregister(old, this);   // the id vanishes at once, as bpf_map_free_id
         id = 0;
-        env.afterGracePeriod().accept(() -> {
+        releaseRefs();
+        Runnable release = () -> {
             freeStorage();
             arena.free(address, MapHeader.SIZE);
-        });
+            life.freed.complete(null);
+        };
+        if (life.freeAfterMultGp()) {   // free_after_mult_rcu_gp: tasks-trace, then normal RCU
+            env.afterTasksTraceGracePeriod().accept(() -> env.afterGracePeriod().accept(release));
+        } else {
+            env.afterGracePeriod().accept(release);
+        }
     }
+
+    /**
+     * Called once by {@link #free()}, at once (before the grace period): drops the references the
+     * map holds on other objects ({@code map_free} of map-in-map puts its inner maps with
+     * {@code need_defer = false}: no program can reach this map any more).
+     */
+    protected void releaseRefs() {}
+
+    /** Lifetime facts read by map-in-map and {@link MapWait}. */
+    final MapLife life() { return life; }
+
+    @Override
+    public final long sleepableRefcnt() { return life.sleepableRefcnt(); }
+
+    @Override
+    public final void addSleepableRefs(long delta) { life.addSleepableRefs(delta); }
 
     /** For constructors that fail after the header was allocated: frees it and builds the exception. */
     protected final BpfException allocFailed(Errno errno, String message) {
@@ -80,8 +104,10 @@ public abstract class MapBase implements BpfMap {
     /** Frees a map that was never published (creation failed after alloc): no program can hold it. */
     final void freeStorageNow() {
         freed.set(true);
+        releaseRefs();
         freeStorage();
         arena.free(address, MapHeader.SIZE);
+        life.freed.complete(null);
     }
 
     /** Returns every arena block the map holds; runs after a grace period. */

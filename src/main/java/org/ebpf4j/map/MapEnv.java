@@ -15,10 +15,20 @@ import org.ebpf4j.memory.Arena;
  *                         Until the {@code rcu} layer exists the runtime may pass {@code Runnable::run}
  *                         (immediate; safe only while no program runs concurrently with deletes)
  *                         or a queue it drains when it knows no program is running.
+ * @param afterTasksTraceGracePeriod {@code call_rcu_tasks_trace()}: runs once every sleepable
+ *                         program run that started before the call has finished. Inner maps
+ *                         removed from an outer map used by sleepable programs are freed after
+ *                         this and then {@code afterGracePeriod} (spec §7.8).
  */
-public record MapEnv(Arena arena, int possibleCpus, MapRegistry registry, Consumer<Runnable> afterGracePeriod) {
+public record MapEnv(Arena arena, int possibleCpus, MapRegistry registry, Consumer<Runnable> afterGracePeriod,
+                     Consumer<Runnable> afterTasksTraceGracePeriod) {
+    /** A runtime that runs no sleepable programs: the tasks-trace grace period is the normal one. */
+    public MapEnv(Arena arena, int possibleCpus, MapRegistry registry, Consumer<Runnable> afterGracePeriod) {
+        this(arena, possibleCpus, registry, afterGracePeriod, afterGracePeriod);
+    }
+
     public MapEnv {
-        if (arena == null || registry == null || afterGracePeriod == null) {
+        if (arena == null || registry == null || afterGracePeriod == null || afterTasksTraceGracePeriod == null) {
             throw new IllegalArgumentException("MapEnv needs an arena, a registry and a grace-period executor");
         }
         if (possibleCpus < 1) {

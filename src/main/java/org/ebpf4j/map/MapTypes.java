@@ -40,6 +40,8 @@ public final class MapTypes {
         k.put(MapType.STACK, new Kind(QueueStackMap::allocCheck, QueueStackMap::new));
         k.put(MapType.BLOOM_FILTER, new Kind(BloomFilterMap::allocCheck, BloomFilterMap::new));
         k.put(MapType.PROG_ARRAY, new Kind(ProgArrayMap::allocCheck, ProgArrayMap::new));
+        k.put(MapType.ARRAY_OF_MAPS, new Kind(ArrayOfMaps::allocCheck, ArrayOfMaps::new));
+        k.put(MapType.HASH_OF_MAPS, new Kind(HashOfMaps::allocCheck, HashOfMaps::new));
         k.put(MapType.LPM_TRIE, new Kind(LpmTrieMap::allocCheck, LpmTrieMap::new));
         k.put(MapType.RINGBUF, new Kind(RingBufMap::allocCheck, RingBufMap::new));
         k.put(MapType.SK_STORAGE, new Kind(LocalStorageMap::allocCheck, SkStorageMap::new));

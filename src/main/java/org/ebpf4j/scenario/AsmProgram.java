@@ -38,7 +38,7 @@ final class AsmProgram implements CgroupProg {
 
     @Override public AttachType expectedAttachType() { return eat; }
 
-    @Override public String tag() { return String.format("%016x", (long) name.hashCode()); }
+    @Override public String tagHex() { return String.format("%016x", (long) name.hashCode()); }
 
     @Override
     public long run(long ctx, CgRunCtx runCtx) {

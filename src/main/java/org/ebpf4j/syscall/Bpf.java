@@ -50,6 +50,40 @@ public interface Bpf {
     /** BPF_MAP_FREEZE: syscall writes are refused from now on; programs still write. */
     void mapFreeze(Task task, int mapFd);
 
+    // ---- programs ----
+
+    /** BPF_PROG_LOAD: a new program fd ({@link org.ebpf4j.kernel.prog.ProgLoader}). */
+    int progLoad(Task task, org.ebpf4j.kernel.prog.ProgLoadAttr attr);
+
+    /** BPF_PROG_TEST_RUN ({@link org.ebpf4j.kernel.prog.TestRun}); ENOSPC comes as a TestRunException with the outputs. */
+    org.ebpf4j.kernel.prog.TestRunResult progTestRun(Task task, org.ebpf4j.kernel.prog.TestRunAttr attr);
+
+    // ---- attach and links (cgroup targets; spec-cgroup-attach-link §2–§7) ----
+
+    /** BPF_PROG_ATTACH to a cgroup (spec §2): flags 0 / ALLOW_OVERRIDE / ALLOW_MULTI [| REPLACE | BEFORE ...]. */
+    void progAttach(Task task, org.ebpf4j.kernel.link.Attrs.ProgAttach attr);
+
+    /** BPF_PROG_DETACH from a cgroup (spec §3). */
+    void progDetach(Task task, org.ebpf4j.kernel.link.Attrs.ProgDetach attr);
+
+    /**
+     * BPF_PROG_QUERY on a cgroup (spec §6). ENOSPC comes as a
+     * {@link org.ebpf4j.kernel.link.QueryNoSpaceException} carrying what the kernel wrote.
+     */
+    org.ebpf4j.kernel.link.Attrs.ProgQueryOut progQuery(Task task, org.ebpf4j.kernel.link.Attrs.ProgQuery attr);
+
+    /** BPF_LINK_CREATE (spec §7.1): a cgroup link fd; other targets EINVAL. */
+    int linkCreate(Task task, org.ebpf4j.kernel.link.Attrs.LinkCreate attr);
+
+    /** BPF_LINK_UPDATE (spec §7.3): ENOLINK once defunct, EPERM when BPF_F_REPLACE's old_prog_fd does not match. */
+    void linkUpdate(Task task, org.ebpf4j.kernel.link.Attrs.LinkUpdate attr);
+
+    /** BPF_LINK_DETACH (spec §7.4): always succeeds on a cgroup link, also a defunct one. */
+    void linkDetach(Task task, int linkFd);
+
+    /** The link lines of {@code /proc/PID/fdinfo/FD} for a link fd (spec §7.6). */
+    String linkFdinfo(Task task, int linkFd);
+
     // ---- bpffs ----
 
     /** BPF_OBJ_PIN: pins the map, program or link behind {@code bpf_fd} at {@code pathname}. */

@@ -3,6 +3,7 @@ package org.ebpf4j.syscall;
 import org.ebpf4j.kernel.ObjInfo;
 import org.ebpf4j.kernel.Runtime;
 import org.ebpf4j.kernel.Task;
+import org.ebpf4j.kernel.link.Attrs;
 import org.ebpf4j.map.BatchResult;
 
 /**
@@ -17,6 +18,8 @@ public class KernelBpf implements Bpf {
     private final IdCommands ids;
     private final InfoCommands infos;
     private final BtfCommands btfs;
+    private final ProgCommands progs;
+    private final LinkCommands links;
 
     public KernelBpf(Runtime rt) {
         this.rt = rt;
@@ -25,6 +28,8 @@ public class KernelBpf implements Bpf {
         this.ids = new IdCommands(rt);
         this.infos = new InfoCommands();
         this.btfs = new BtfCommands(rt);
+        this.progs = new ProgCommands(rt);
+        this.links = new LinkCommands(rt);
     }
 
     public Runtime runtime() { return rt; }
@@ -53,6 +58,25 @@ public class KernelBpf implements Bpf {
     @Override public BatchResult mapDeleteBatch(Task t, MapBatchAttr a) { return maps.batch(t, MapCommands.Batch.DELETE, a); }
 
     @Override public void mapFreeze(Task t, int mapFd) { maps.freeze(t, mapFd); }
+
+    @Override public int progLoad(Task t, org.ebpf4j.kernel.prog.ProgLoadAttr a) { return progs.load(t, a); }
+
+    @Override
+    public org.ebpf4j.kernel.prog.TestRunResult progTestRun(Task t, org.ebpf4j.kernel.prog.TestRunAttr a) { return progs.testRun(t, a); }
+
+    @Override public void progAttach(Task t, Attrs.ProgAttach a) { links.progAttach(t, a); }
+
+    @Override public void progDetach(Task t, Attrs.ProgDetach a) { links.progDetach(t, a); }
+
+    @Override public Attrs.ProgQueryOut progQuery(Task t, Attrs.ProgQuery a) { return links.progQuery(t, a); }
+
+    @Override public int linkCreate(Task t, Attrs.LinkCreate a) { return links.linkCreate(t, a); }
+
+    @Override public void linkUpdate(Task t, Attrs.LinkUpdate a) { links.linkUpdate(t, a); }
+
+    @Override public void linkDetach(Task t, int linkFd) { links.linkDetach(t, linkFd); }
+
+    @Override public String linkFdinfo(Task t, int linkFd) { return links.linkFdinfo(t, linkFd); }
 
     @Override public void objPin(Task t, ObjAttr a) { objs.pin(t, a); }
 

@@ -10,6 +10,8 @@ import org.ebpf4j.kernel.Task;
 import org.ebpf4j.map.BatchResult;
 import org.ebpf4j.map.BpfMap;
 import org.ebpf4j.map.FdValueMap;
+import org.ebpf4j.map.InnerMapRef;
+import org.ebpf4j.map.MapWait;
 import org.ebpf4j.map.MapAttr;
 import org.ebpf4j.map.MapFlags;
 import org.ebpf4j.map.MapTypes;
@@ -68,13 +70,22 @@ final class MapCommands {
             }
         }
         BpfMap map;
+        File.MapFile template = null;
         try {
+            if (type == MapType.ARRAY_OF_MAPS || type == MapType.HASH_OF_MAPS) {   // bpf_map_meta_alloc(inner_map_fd) [mim hook]
+                template = Fds.map(task, a.innerMapFd(), "inner_map_fd");
+                attr = attr.withInnerMap(template.map().map());
+            }
             map = MapTypes.create(attr, rt.mapEnv());   // alloc, name, id: the map is visible from here
         } catch (BpfException e) {
             if (btf != null) {
                 btf.put();
             }
             throw e;
+        } finally {
+            if (template != null) {
+                template.map().put();   // the outer map keeps only the template's meta [mim hook]
+            }
         }
         MapObject obj = rt.adoptMap(map, btf, a.btfKeyTypeId(), a.btfValueTypeId(), task.origin("BPF_MAP_CREATE"));
         // bpf_map_new_fd; on failure bpf_map_put_with_uref unwinds (the id made the map visible)
@@ -152,6 +163,7 @@ final class MapCommands {
             } else {
                 map.update(a.key(), a.value(), a.flags());
             }
+            MapWait.maybeWaitBpfPrograms(map, rt.rcu());   // maybe_wait_bpf_programs, on success only [mim hook]
         } finally {
             f.map().put();
         }
@@ -162,6 +174,10 @@ final class MapCommands {
      * resolves the value fd in the caller's table (EBADF, EINVAL); the slot owns the reference.
      */
     private static void updateFdMap(Task task, FdValueMap<?> fdMap, MapElemAttr a) {
+        if (fdMap.innerMapMeta() != null) {   // map-in-map: the map resolves the fd where the kernel does [mim hook]
+            innerMaps(fdMap).updateFd(a.key(), a.value(), a.flags(), fd -> Fds.map(task, fd, "value (inner map fd)").map());
+            return;
+        }
         if (!(fdMap instanceof ProgArrayMap progs)) {
             throw new BpfException(Errno.EINVAL, fdMap.type() + ": fd values of this map type are not supported yet");
         }
@@ -175,12 +191,7 @@ final class MapCommands {
             throw new BpfException(Errno.E2BIG, "index " + Integer.toUnsignedString(le32(a.key())) + " >= max_entries " + progs.maxEntries());
         }
         ProgObject prog = Fds.prog(task, le32(a.value()), "value (prog fd)");
-        try {
-            progs.updateObject(a.key(), (ProgRef) prog, a.flags());
-        } catch (BpfException e) {
-            prog.put();
-            throw e;
-        }
+        progs.updateObject(a.key(), (ProgRef) prog, a.flags());   // owns the reference, drops it on failure [mim hook]
     }
 
     /**
@@ -223,6 +234,7 @@ final class MapCommands {
                 deleteOwned(task, owned, a);
             } else {
                 f.map().map().delete(a.key());
+                MapWait.maybeWaitBpfPrograms(f.map().map(), rt.rcu());   // on success only [mim hook]
             }
         } finally {
             f.map().put();
@@ -263,6 +275,10 @@ final class MapCommands {
         }
     }
 
+    /** An outer map as the fd-value map of inner map references it is ([mim hook]). */
+    @SuppressWarnings("unchecked")
+    private static FdValueMap<InnerMapRef> innerMaps(BpfMap outer) { return (FdValueMap<InnerMapRef>) outer; }
+
     /** Which of the four batch commands; {@code bpf_map_do_batch} derives read/write needs from it. */
     enum Batch {
         LOOKUP(true, false), LOOKUP_AND_DELETE(true, true), UPDATE(false, true), DELETE(false, true);
@@ -287,12 +303,22 @@ final class MapCommands {
                 requireWrite(f, a.mapFd());
             }
             BpfMap map = f.map().map();
-            BatchResult r = switch (cmd) {
-                case LOOKUP -> map.lookupBatch(a.inBatch(), a.count(), a.elemFlags(), a.flags());
-                case LOOKUP_AND_DELETE -> map.lookupAndDeleteBatch(a.inBatch(), a.count(), a.elemFlags(), a.flags());
-                case UPDATE -> map.updateBatch(a.keys(), a.values(), a.count(), a.elemFlags(), a.flags());
-                case DELETE -> map.deleteBatch(a.keys(), a.count(), a.elemFlags(), a.flags());
-            };
+            BatchResult r;
+            try {
+                r = switch (cmd) {
+                    case LOOKUP -> map.lookupBatch(a.inBatch(), a.count(), a.elemFlags(), a.flags());
+                    case LOOKUP_AND_DELETE -> map.lookupAndDeleteBatch(a.inBatch(), a.count(), a.elemFlags(), a.flags());
+                    case UPDATE -> map.innerMapMeta() != null   // [mim hook] fd values resolved per element
+                            ? innerMaps(map).updateFdBatch(a.keys(), a.values(), a.count(), a.elemFlags(),
+                                    fd -> Fds.map(task, fd, "values[] (inner map fd)").map())
+                            : map.updateBatch(a.keys(), a.values(), a.count(), a.elemFlags(), a.flags());
+                    case DELETE -> map.deleteBatch(a.keys(), a.count(), a.elemFlags(), a.flags());
+                };
+            } finally {
+                if (cmd.write) {   // bpf_map_do_batch: after every write batch, even a failed one [mim hook]
+                    MapWait.maybeWaitBpfPrograms(map, rt.rcu());
+                }
+            }
             if (!r.ok()) {
                 throw new BatchException(r, "BPF_MAP_" + cmd + "_BATCH on map id " + map.id() + " stopped after " + r.count() + " elements");
             }

@@ -45,7 +45,7 @@ public class CgroupBench {
 
         @Override public AttachType expectedAttachType() { return AttachType.CGROUP_INET_EGRESS; }
 
-        @Override public String tag() { return "0000000000000000"; }
+        @Override public String tagHex() { return "0000000000000000"; }
 
         @Override public long run(long ctx, CgRunCtx rc) { return exe.run(ctx); }
 

@@ -133,6 +133,8 @@ class QueueBloomProgArrayTest {
             Prog b = new Prog(8);
             assertErrno(Errno.EINVAL, () -> m.updateObject(u32(0), a, BPF_NOEXIST));
             assertErrno(Errno.E2BIG, () -> m.updateObject(u32(4), a, BPF_ANY));
+            assertEquals(2, a.released, "a failed update drops the reference it was given (map_fd_put_ptr)");
+            a.released = 0;
             m.updateObject(u32(1), a, BPF_ANY);
             assertSame(a, m.progAt(1));
             assertNull(m.progAt(4));
@@ -140,6 +142,10 @@ class QueueBloomProgArrayTest {
             assertErrno(Errno.ENOENT, () -> m.lookup(u32(0), 0));
             m.updateObject(u32(1), b, BPF_ANY);
             assertEquals(1, a.released, "the replaced program is released");
+            assertErrno(Errno.EBADF, () -> m.updateFd(u32(2), u32(99), BPF_ANY, fd -> {
+                throw new org.ebpf4j.uapi.BpfException(Errno.EBADF, "fd " + fd);
+            }));
+            assertErrno(Errno.EINVAL, () -> m.updateFd(u32(2), u32(99), BPF_EXIST, fd -> fail("flags are checked before the fd")));
             assertErrno(Errno.ENOENT, () -> m.delete(u32(2)));
             assertErrno(Errno.E2BIG, () -> m.delete(u32(9)));
             m.updateObject(u32(3), a, BPF_ANY);

@@ -96,7 +96,9 @@ class RcuTest {
                     }
                 });
             }
-            for (int i = 0; i < 2000; i++) {
+            // keep swapping until the readers have really overlapped with the writer (on a loaded
+            // machine they may not even have started after 2000 swaps)
+            for (int i = 0; i < 2000 || (reads.get() < 2000 && i < 2_000_000); i++) {
                 Obj old = published.getAndSet(new Obj());
                 rcu.synchronize();
                 old.freed = true;

@@ -16,6 +16,14 @@ public final class CgRunCtx {
     public int retFlags;
     /** The program currently running (kernel: {@code run_ctx.prog_item}). */
     public CgroupProg prog;
+    /**
+     * Arena address of a context field that aliases {@link #retval} while a program runs, or 0.
+     * getsockopt's {@code ctx->retval} is rewritten by the kernel into an access of
+     * {@code run_ctx->retval} ({@code cg_sockopt_convert_ctx_access}); here the context is a
+     * plain UAPI struct, so the running program's engine side copies {@link #retval} into this
+     * field before each program and back after it, and bpf_get/set_retval go through it.
+     */
+    public long retvalAlias;
 
     /** Where {@code bpf_get_local_storage} finds the running item's storages (null: no legacy storage). */
     public CgroupStorageRunCtx storageCtx;

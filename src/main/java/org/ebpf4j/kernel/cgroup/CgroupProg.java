@@ -27,7 +27,7 @@ public interface CgroupProg {
     default boolean enforceExpectedAttachType() { return false; }
 
     /** {@code prog->tag} as 16 lowercase hex digits (link fdinfo). */
-    String tag();
+    String tagHex();
 
     /**
      * Runs the program on the context at arena address {@code ctx}; returns R0. {@code runCtx}

@@ -171,12 +171,13 @@ public final class CgroupAttachCommands {
         CgroupProg prog = anyProg(task, a.progFd(), "prog_fd");
         CgroupLink link = null;
         try {
+            // bpf_prog_attach_check_attach_type() asks for CAP_NET_ADMIN before it looks at the type
+            if (prog.type() == ProgType.CGROUP_SKB && !task.capable(Cap.NET_ADMIN)) {
+                throw new BpfException(Errno.EPERM, "attaching cgroup_skb needs CAP_NET_ADMIN");
+            }
             CgroupHook hook = CgroupHook.of(a.attachType());
             if (hook == null) {
                 throw new BpfException(Errno.EINVAL, "attach_type " + a.attachType() + " is not a cgroup hook");
-            }
-            if (prog.type() == ProgType.CGROUP_SKB && !task.capable(Cap.NET_ADMIN)) {
-                throw new BpfException(Errno.EPERM, "attaching cgroup_skb needs CAP_NET_ADMIN");
             }
             String why = hook.checkAttachType(prog, true);
             if (why != null) {

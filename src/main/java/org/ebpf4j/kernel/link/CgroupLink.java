@@ -64,7 +64,7 @@ public final class CgroupLink extends LinkObject implements CgroupLinkRef {
         CgroupProg p = prog;
         return "link_type:\tcgroup\n"
                 + "link_id:\t" + id() + "\n"
-                + "prog_tag:\t" + p.tag() + "\n"
+                + "prog_tag:\t" + p.tagHex() + "\n"
                 + "prog_id:\t" + p.id() + "\n"
                 + "cgroup_id:\t" + (cg == null ? 0 : cg.id()) + "\n"
                 + "attach_type:\t" + hook.attachType().value() + "\n";

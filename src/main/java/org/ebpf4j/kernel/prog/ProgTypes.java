@@ -7,7 +7,6 @@ import java.util.function.Function;
 import org.ebpf4j.memory.SkBuffLayout;
 import org.ebpf4j.memory.XdpMdLayout;
 import org.ebpf4j.uapi.AttachType;
-import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.uapi.ProgType;
 
 /**
@@ -27,14 +26,18 @@ public final class ProgTypes {
     /** One row: the type's context rules (they may depend on the expected attach type), helpers, test_run. */
     public record Row(Function<AttachType, CtxAccess> ctx, BitSet helpers, TestRunKind testRun) {}
 
-    /** {@code bpf_base_func_proto} for a loader with CAP_BPF and CAP_PERFMON (kernel/bpf/helpers.c). */
+    /**
+     * {@code bpf_base_func_proto} of Linux 6.18 for a loader with CAP_BPF and CAP_PERFMON
+     * (kernel/bpf/helpers.c; 6.18 moved get_current_uid_gid, get_current_comm and the cgroup and
+     * task-storage helpers here: observed, an XDP program calling bpf_get_current_comm loads).
+     */
     static final int[] BASE = {
-        1, 2, 3, 87, 88, 89, 195, 7, 8, 42, 12, 5, 125, 208, 130, 131, 132, 133, 134, 182, 105, 106, 14, 120,
+        1, 2, 3, 87, 88, 89, 195, 7, 8, 42, 12, 5, 125, 208, 130, 131, 132, 133, 134, 182, 105, 106, 14, 120, 15,
         // CAP_BPF
         93, 94, 118, 153, 154, 169, 170, 171, 172, 194, 164, 181, 209, 198, 199, 200, 197, 201, 202, 203, 210, 211,
-        80, 123,
+        80, 123, 37, 17, 156, 157,
         // CAP_PERFMON
-        6, 35, 158, 112, 113, 114, 115, 149, 165, 175, 177,
+        6, 35, 158, 16, 112, 113, 114, 115, 148, 191, 149, 165, 175, 177, 55, 22, 109, 117, 141, 176, 180,
     };
     /** {@code bpf_tracing_func_proto} beyond the base (kprobe, tracepoint, perf_event, raw_tp, tracing). */
     static final int[] TRACING = {15, 16, 22, 25, 27, 36, 37, 67, 109, 117, 160, 174};
@@ -118,6 +121,40 @@ public final class ProgTypes {
         return r != null && id >= 0 && r.helpers().get(id);
     }
 
+    /** bpf_get_retval / bpf_set_retval ({@code cgroup_common_func_proto}). */
+    static final int BPF_FUNC_get_retval = 186, BPF_FUNC_set_retval = 187;
+
+    /**
+     * As {@link #allowsHelper(ProgType, int)}, for a program loaded with {@code eat} (null = 0):
+     * {@code cgroup_common_func_proto} (kernel/bpf/cgroup.c) offers bpf_get_retval and
+     * bpf_set_retval to the cgroup program types, except when the expected attach type is one
+     * whose result is fixed or ignored (INET_INGRESS/EGRESS, SOCK_OPS, *_RECVMSG, *_GETPEERNAME,
+     * *_GETSOCKNAME; spec §1.2). Note a CGROUP_DEVICE or CGROUP_SYSCTL program loaded without an
+     * expected attach type has 0 = INET_INGRESS, so it cannot call them either, as on Linux.
+     */
+    public static boolean allowsHelper(ProgType type, AttachType eat, int id) {
+        if (id == BPF_FUNC_get_retval || id == BPF_FUNC_set_retval) {
+            return cgroupCommon(type) && retvalHookFor(eat == null ? AttachType.CGROUP_INET_INGRESS : eat);
+        }
+        return allowsHelper(type, id);
+    }
+
+    private static boolean cgroupCommon(ProgType type) {
+        return switch (type) {
+            case CGROUP_SKB, CGROUP_SOCK, CGROUP_SOCK_ADDR, SOCK_OPS, CGROUP_DEVICE, CGROUP_SYSCTL, CGROUP_SOCKOPT -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean retvalHookFor(AttachType eat) {
+        return switch (eat) {
+            case CGROUP_INET_INGRESS, CGROUP_INET_EGRESS, CGROUP_SOCK_OPS, CGROUP_UDP4_RECVMSG, CGROUP_UDP6_RECVMSG,
+                 CGROUP_UNIX_RECVMSG, CGROUP_INET4_GETPEERNAME, CGROUP_INET6_GETPEERNAME, CGROUP_UNIX_GETPEERNAME,
+                 CGROUP_INET4_GETSOCKNAME, CGROUP_INET6_GETSOCKNAME, CGROUP_UNIX_GETSOCKNAME -> false;
+            default -> true;
+        };
+    }
+
     /** The helpers whose prototype has {@code gpl_only = true}. */
     private static final BitSet GPL_ONLY = gplOnly();
 
@@ -169,9 +206,17 @@ public final class ProgTypes {
      * BTF ids or target programs: null if {@code expected} suits {@code type}, else why not (EINVAL).
      * {@code expected} null means 0 ({@code BPF_CGROUP_INET_INGRESS}).
      */
-    public static String checkAttach(ProgType type, AttachType expected) {
-        int eat = expected == null ? 0 : expected.value();
-        AttachType e = expected == null ? AttachType.CGROUP_INET_INGRESS : expected;
+    public static String checkAttach(ProgType type, AttachType expected, int raw) {
+        int eat = raw;
+        AttachType e = expected == null ? (raw == 0 ? AttachType.CGROUP_INET_INGRESS : null) : expected;
+        if (e == null) {   // a number Linux 6.18 does not define: fine only where the type does not look
+            boolean restricted = switch (type) {
+                case CGROUP_SOCK, CGROUP_SOCK_ADDR, CGROUP_SKB, CGROUP_SOCKOPT, SK_LOOKUP, SK_REUSEPORT, NETFILTER,
+                     SYSCALL, EXT -> true;
+                default -> false;
+            };
+            return restricted ? "expected_attach_type " + raw + " does not suit program type " + type : null;
+        }
         boolean ok = switch (type) {
             case CGROUP_SOCK -> e == AttachType.CGROUP_INET_SOCK_CREATE || e == AttachType.CGROUP_INET_SOCK_RELEASE
                     || e == AttachType.CGROUP_INET4_POST_BIND || e == AttachType.CGROUP_INET6_POST_BIND;
@@ -191,10 +236,7 @@ public final class ProgTypes {
             case SYSCALL, EXT -> eat == 0;
             default -> true;
         };
-        return ok ? null : "expected_attach_type " + (expected == null ? "0" : expected + " (" + eat + ")")
+        return ok ? null : "expected_attach_type " + (expected == null ? String.valueOf(raw) : expected + " (" + eat + ")")
                 + " does not suit program type " + type;
     }
-
-    /** The errno {@link #checkAttach} failures carry. */
-    public static final Errno CHECK_ATTACH_ERRNO = Errno.EINVAL;
 }

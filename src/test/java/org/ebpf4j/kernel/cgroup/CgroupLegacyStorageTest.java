@@ -80,7 +80,7 @@ class CgroupLegacyStorageTest {
         @Override public int id() { return id; }
         @Override public ProgType type() { return ProgType.CGROUP_SKB; }
         @Override public AttachType expectedAttachType() { return hook.attachType(); }
-        @Override public String tag() { return "0000000000000000"; }
+        @Override public String tagHex() { return "0000000000000000"; }
         @Override public long run(long ctx, CgRunCtx rc) { return exe.run(ctx); }
         @Override public CgroupStorageMap[] cgroupStorageMaps() { return maps; }
         @Override public void inc() {}

@@ -37,7 +37,7 @@ public final class FakeProg implements CgroupProg {
 
     @Override public AttachType expectedAttachType() { return expected; }
 
-    @Override public String tag() { return String.format("%016x", id); }
+    @Override public String tagHex() { return String.format("%016x", id); }
 
     @Override
     public long run(long ctx, CgRunCtx runCtx) {

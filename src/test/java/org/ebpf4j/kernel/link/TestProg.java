@@ -42,7 +42,7 @@ final class TestProg extends ProgObject implements CgroupProg {
 
     @Override public AttachType expectedAttachType() { return expected; }
 
-    @Override public String tag() { return String.format("%016x", 0xabc00L + id()); }
+    @Override public String tagHex() { return String.format("%016x", 0xabc00L + id()); }
 
     @Override public String name() { return "test" + id(); }
 

@@ -38,7 +38,7 @@ final class AsmProg implements CgroupProg {
 
     @Override public AttachType expectedAttachType() { return eat; }
 
-    @Override public String tag() { return "0000000000000000"; }
+    @Override public String tagHex() { return "0000000000000000"; }
 
     @Override
     public long run(long ctx, CgRunCtx runCtx) {

@@ -1,0 +1,167 @@
+package org.ebpf4j.kernel.prog;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.ebpf4j.isa.Insn;
+import org.ebpf4j.kernel.MapObject;
+import org.ebpf4j.map.storage.CgroupStorageMap;
+import org.ebpf4j.kernel.ObjInfo;
+import org.ebpf4j.kernel.ProgObject;
+import org.ebpf4j.kernel.Runtime;
+import org.ebpf4j.kernel.cgroup.CgRunCtx;
+import org.ebpf4j.kernel.cgroup.CgroupProg;
+import org.ebpf4j.kernel.helpers.TailCallTarget;
+import org.ebpf4j.uapi.AttachType;
+import org.ebpf4j.uapi.ProgType;
+import org.ebpf4j.vm.Executable;
+import org.ebpf4j.vm.ProgramFault;
+
+/**
+ * A loaded program ({@code struct bpf_prog} + {@code bpf_prog_aux}): what PROG_LOAD made of the
+ * attributes. It holds one reference on every map it uses ({@code aux->used_maps}) for as long
+ * as it lives, so a map whose last fd closes stays alive while a program still uses it; those
+ * references go a grace period after the program dies ({@code bpf_prog_free_deferred} →
+ * {@code bpf_free_used_maps}). As a PROG_ARRAY slot value it is a {@link TailCallTarget}; as
+ * what a cgroup attachment or link holds it is a {@link CgroupProg}.
+ */
+public final class BpfProg extends ProgObject implements TailCallTarget, CgroupProg {
+    private final Runtime runtime;
+    private final ProgType type;
+    private final AttachType expectedAttachType;
+    private final String name;
+    private final byte[] tag;
+    private final boolean gplCompatible;
+    private final List<MapObject> usedMaps;
+    private final List<Insn> xlated;
+    private final Executable executable;
+    private final long loadTime;
+    private final int uid;
+    private final int maxCtxOffset;
+    private final int progFlags;
+    private final AtomicLong runCnt = new AtomicLong();
+    private final AtomicLong runTimeNs = new AtomicLong();
+    private final AtomicLong faults = new AtomicLong();
+
+    BpfProg(Runtime runtime, ProgType type, AttachType expectedAttachType, String name, byte[] tag,
+            boolean gplCompatible, List<MapObject> usedMaps, List<Insn> xlated, Executable executable, long loadTime,
+            int uid, int maxCtxOffset, int progFlags, String origin) {
+        super(origin);
+        this.runtime = runtime;
+        this.type = type;
+        this.expectedAttachType = expectedAttachType;
+        this.name = name;
+        this.tag = tag.clone();
+        this.gplCompatible = gplCompatible;
+        this.usedMaps = List.copyOf(usedMaps);
+        this.xlated = List.copyOf(xlated);
+        this.executable = executable;
+        this.loadTime = loadTime;
+        this.uid = uid;
+        this.maxCtxOffset = maxCtxOffset;
+        this.progFlags = progFlags;
+    }
+
+    /** {@code bpf_prog_alloc_id}, the last step of a successful load. */
+    int publishIn(Runtime rt) { return publish(rt); }
+
+    @Override public ProgType progType() { return type; }
+
+    /** {@code prog->aux->cgroup_storage[]}: checked at load (one map per storage type). */
+    @Override
+    public CgroupStorageMap[] cgroupStorageMaps() {
+        CgroupStorageMap[] m = CgroupStorageMap.assign(usedMaps.stream().map(MapObject::map).toList());
+        return m[0] == null && m[1] == null ? null : m;
+    }
+
+    /** {@code expected_attach_type} after {@code bpf_prog_load_fixup_attach_type} (null = 0). */
+    public AttachType expectedAttachType() { return expectedAttachType; }
+
+    @Override public String name() { return name; }
+
+    public byte[] tag() { return tag.clone(); }
+
+    public boolean gplCompatible() { return gplCompatible; }
+
+    public List<MapObject> usedMaps() { return usedMaps; }
+
+    /** The instructions as the engine received them (maps resolved, context accesses rewritten). */
+    public List<Insn> xlated() { return xlated; }
+
+    @Override public Executable executable() { return executable; }
+
+    /** {@code aux->max_ctx_offset}: the end of the furthest context byte the program accesses. */
+    public int maxCtxOffset() { return maxCtxOffset; }
+
+    public int progFlags() { return progFlags; }
+
+    public Runtime runtime() { return runtime; }
+
+    /** Accounts one run for BPF_ENABLE_STATS ({@code bpf_prog_run} with {@code bpf_stats_enabled_key}). */
+    public void countRun(long ns) {
+        runCnt.incrementAndGet();
+        runTimeNs.addAndGet(ns);
+    }
+
+    // ---- as a cgroup program (kernel/bpf/cgroup.c, spec §5.1) ----
+
+    @Override public ProgType type() { return type; }
+
+    @Override public String tagHex() { return java.util.HexFormat.of().formatHex(tag); }
+
+    /**
+     * One run from a cgroup hook ({@code bpf_prog_run_array_cg}'s {@code run_prog}): the caller
+     * ({@link org.ebpf4j.kernel.cgroup.CgroupRunner}) holds the RCU read section; here
+     * {@code rc} becomes this thread's run context ({@code bpf_set_run_ctx}) so bpf_get_retval /
+     * bpf_set_retval reach it, and a context field aliasing the retval
+     * ({@link CgRunCtx#retvalAlias}, getsockopt) is kept in step with it.
+     *
+     * <p>A {@link ProgramFault} (a program the kernel's verifier would have refused) ends the
+     * run as a deny (R0 = 0) and is counted in {@link #faults()}; it never reaches the hook.
+     */
+    @Override
+    public long run(long ctx, CgRunCtx rc) {
+        ProgEnv env = runtime.progs();
+        Object prev = env.setRunCtx(rc);
+        if (rc.storageCtx == null) {
+            rc.storageCtx = env.cgroupStorageCtx();
+        }
+        long alias = rc.retvalAlias;
+        boolean stats = env.statsEnabled().get() > 0;
+        long start = stats ? System.nanoTime() : 0;
+        try {
+            if (alias != 0) {
+                runtime.arena().store32(alias, rc.retval);
+            }
+            long r0 = executable.run(ctx);
+            if (alias != 0) {
+                rc.retval = (int) runtime.arena().load32(alias);
+            }
+            return r0;
+        } catch (ProgramFault f) {
+            faults.incrementAndGet();
+            return 0;
+        } finally {
+            env.resetRunCtx(prev);
+            if (stats) {
+                countRun(System.nanoTime() - start);
+            }
+        }
+    }
+
+    /** Runs from cgroup hooks that aborted with a {@link ProgramFault} (counted as denies). */
+    public long faults() { return faults.get(); }
+
+    @Override
+    public ObjInfo info() {
+        return new ProgInfo(id(), type, tag, name, xlated.size() * 8, 0, loadTime, uid,
+                usedMaps.stream().map(m -> m.map().id()).toList(), gplCompatible, 0, runTimeNs.get(), runCnt.get(), 0,
+                xlated.size(), expectedAttachType == null ? 0 : expectedAttachType.value());
+    }
+
+    @Override
+    protected void destroy() {
+        // __bpf_prog_put_noref → bpf_prog_free_deferred: the used maps go after a grace period,
+        // since a run that started before the last put may still be using them.
+        runtime.rcu().callAfterGracePeriod(() -> usedMaps.forEach(MapObject::put));
+    }
+}

@@ -1,0 +1,331 @@
+package org.ebpf4j.kernel.prog;
+
+import static org.ebpf4j.isa.Opcodes.*;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.ebpf4j.isa.Insn;
+import org.ebpf4j.kernel.Cap;
+import org.ebpf4j.kernel.File;
+import org.ebpf4j.kernel.MapObject;
+import org.ebpf4j.kernel.Runtime;
+import org.ebpf4j.kernel.Task;
+import org.ebpf4j.kernel.helpers.HelperNames;
+import org.ebpf4j.map.BpfMap;
+import org.ebpf4j.map.storage.CgroupStorageMap;
+import org.ebpf4j.uapi.AttachType;
+import org.ebpf4j.uapi.BpfException;
+import org.ebpf4j.uapi.Errno;
+import org.ebpf4j.uapi.ProgType;
+import org.ebpf4j.vm.Executable;
+import org.ebpf4j.vm.ProgramImage;
+import org.ebpf4j.vm.VerifierException;
+import org.ebpf4j.vm.helper.HelperProto;
+import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.vm.verifier.StructuralVerifier;
+
+/**
+ * BPF_PROG_LOAD: {@code bpf_prog_load()} of kernel/bpf/syscall.c, then the parts of
+ * {@code bpf_check()} ebpf4j models, in the kernel's order so the same errno wins:
+ * <ol>
+ *   <li>prog_flags (EINVAL); expected_attach_type default; insn_cnt 0 or over 1M (E2BIG);
+ *       privilege (EPERM); attach BTF/prog (EINVAL); {@code bpf_prog_load_check_attach} (EINVAL);</li>
+ *   <li>insns and license copied (EFAULT); GPL compatibility; {@code find_prog_type} (EINVAL);
+ *       the name (EINVAL);</li>
+ *   <li>verifier: log attributes (EINVAL); {@code resolve_pseudo_ldimm64}: map fds/indexes to map
+ *       addresses, {@code BPF_PSEUDO_MAP_VALUE} to value addresses, each used map referenced once;
+ *       the structural checks; per instruction, helper prototypes (type, GPL) and context accesses
+ *       ({@link CtxRewriter}); the engine; the log (ENOSPC when it did not fit);</li>
+ *   <li>the id, last, then the fd.</li>
+ * </ol>
+ */
+public final class ProgLoader {
+    /** prog_flags bits Linux 6.18 accepts. */
+    static final int BPF_F_STRICT_ALIGNMENT = 1, BPF_F_ANY_ALIGNMENT = 1 << 1, BPF_F_TEST_RND_HI32 = 1 << 2,
+            BPF_F_TEST_STATE_FREQ = 1 << 3, BPF_F_SLEEPABLE = 1 << 4, BPF_F_XDP_HAS_FRAGS = 1 << 5,
+            BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6, BPF_F_TEST_REG_INVARIANTS = 1 << 7, BPF_F_TOKEN_FD = 1 << 16;
+    static final int PROG_FLAGS = BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT | BPF_F_TEST_STATE_FREQ | BPF_F_SLEEPABLE
+            | BPF_F_TEST_RND_HI32 | BPF_F_XDP_HAS_FRAGS | BPF_F_XDP_DEV_BOUND_ONLY | BPF_F_TEST_REG_INVARIANTS
+            | BPF_F_TOKEN_FD;
+    /** {@code MAX_USED_MAPS}. */
+    static final int MAX_USED_MAPS = 64;
+    /** {@code BPF_MAX_VAR_OFF}. */
+    static final long BPF_MAX_VAR_OFF = 1L << 29;
+
+    private final ProgEnv env;
+    private final Runtime rt;
+    private final StructuralVerifier structural;
+
+    public ProgLoader(ProgEnv env) {
+        this.env = env;
+        this.rt = env.runtime();
+        this.structural = new StructuralVerifier(allKnownHelpers());
+    }
+
+    /** The structural pass checks ids against every helper Linux knows; what is implemented is checked later. */
+    private static HelperTable allKnownHelpers() {
+        HelperTable t = new HelperTable();
+        for (int id = 1; id < HelperNames.MAX_ID; id++) {
+            t.register(new HelperProto(id, HelperNames.name(id), (s, a, b, c, d, e) -> 0));
+        }
+        return t;
+    }
+
+    /** Loads as {@code task} with the runtime's default engine; returns the new program fd. */
+    public int load(Task task, ProgLoadAttr attr) { return load(task, attr, env.defaultEngine()); }
+
+    public int load(Task task, ProgLoadAttr attr, ProgEnv.EngineKind engineKind) {
+        BpfProg prog = loadObject(task, attr, engineKind);
+        int fd;
+        try {
+            fd = task.fds().install(new File.ProgFile(prog, File.FMODE_RDWR));
+        } catch (BpfException e) {
+            prog.put();
+            throw e;
+        }
+        return fd;
+    }
+
+    /**
+     * The load without the fd: a published program whose one reference the caller owns (the fd's,
+     * when {@link #load} installs it).
+     */
+    public BpfProg loadObject(Task task, ProgLoadAttr attr, ProgEnv.EngineKind engineKind) {
+        if ((attr.progFlags() & ~PROG_FLAGS) != 0) {
+            throw new BpfException(Errno.EINVAL, "prog_flags 0x" + Integer.toHexString(attr.progFlags()) + " has unknown bits");
+        }
+        if ((attr.progFlags() & BPF_F_TOKEN_FD) != 0) {
+            throw new BpfException(Errno.EINVAL, "BPF_F_TOKEN_FD: BPF tokens are not modelled");
+        }
+        ProgType type = ProgType.of(attr.progType());
+        AttachType eat = AttachType.of(attr.expectedAttachType());
+        if (type != null) {
+            eat = ProgTypes.fixupAttachType(type, eat);
+        }
+        boolean bpfCap = task.capable(Cap.BPF) || task.capable(Cap.SYS_ADMIN);
+        if (rt.unprivilegedBpfDisabled() != 0 && !bpfCap) {
+            throw new BpfException(Errno.EPERM, "kernel.unprivileged_bpf_disabled=" + rt.unprivilegedBpfDisabled()
+                    + " and " + task + " lacks CAP_BPF");
+        }
+        int insnCnt = attr.insns() == null ? 0 : attr.insns().size();
+        if (insnCnt == 0 || insnCnt > StructuralVerifier.BPF_COMPLEXITY_LIMIT_INSNS) {
+            throw new BpfException(Errno.E2BIG, "insn_cnt " + insnCnt + " is not in 1.." + StructuralVerifier.BPF_COMPLEXITY_LIMIT_INSNS);
+        }
+        if (type != ProgType.SOCKET_FILTER && type != ProgType.CGROUP_SKB && !bpfCap) {
+            throw new BpfException(Errno.EPERM, "program type " + type + " needs CAP_BPF");
+        }
+        if (attr.attachProgFd() != 0 || attr.attachBtfId() != 0) {
+            throw new BpfException(Errno.EINVAL, "attach_btf_id " + attr.attachBtfId() + " / attach_prog_fd "
+                    + attr.attachProgFd() + ": attaching by BTF id is not modelled");
+        }
+        if (type != null) {
+            String why = ProgTypes.checkAttach(type, eat, eat == null ? attr.expectedAttachType() : eat.value());
+            if (why != null) {
+                throw new BpfException(Errno.EINVAL, why);
+            }
+        }
+        if (attr.license() == null) {
+            throw new BpfException(Errno.EFAULT, "license: bad pointer");
+        }
+        boolean gpl = licenseIsGplCompatible(attr.license());
+        ProgTypes.Row row = ProgTypes.row(type);
+        if (row == null) {
+            throw new BpfException(Errno.EINVAL, "prog_type " + attr.progType() + " is not a Linux 6.18 program type");
+        }
+        String name = attr.progName();
+        if (!validName(name)) {
+            throw new BpfException(Errno.EINVAL, "prog_name \"" + name + "\": at most 15 of [A-Za-z0-9_.]");
+        }
+        long loadTime = System.nanoTime();
+        return check(task, attr, type, eat, row, gpl, name, loadTime, engineKind);
+    }
+
+    /** bpf_check(): everything after the log is set up. */
+    private BpfProg check(Task task, ProgLoadAttr attr, ProgType type, AttachType eat, ProgTypes.Row row, boolean gpl,
+                          String name, long loadTime, ProgEnv.EngineKind engineKind) {
+        VerifierLog log = new VerifierLog(attr.logLevel(), attr.logBuf(), attr.logSize());
+        Map<MapObject, Boolean> used = new LinkedHashMap<>();
+        BpfException err = null;
+        BpfProg prog = null;
+        try {
+            List<Insn> insns = new ArrayList<>(attr.insns());
+            byte[] tag = ProgTag.of(insns);
+            resolvePseudoLdImm64(task, attr, insns, used, log);
+            // bpf_cgroup_storage_assign: one legacy cgroup storage map per type (EBUSY)
+            CgroupStorageMap.assign(used.keySet().stream().map(MapObject::map).toList());
+            ProgramImage image = new ProgramImage(name.isEmpty() ? "prog" : name, insns);
+            CtxRewriter.Result ctx;
+            try {
+                structural.verify(image);
+                ctx = doCheck(insns, type, eat, row, gpl);
+            } catch (VerifierException e) {
+                log.append(e.insnIndex() + ": " + e.reason() + "\n");
+                log.append(VerifierLog.statsLine(e.insnIndex() + 1));
+                throw new BpfException(errnoOf(e.reason()), e.getMessage());
+            }
+            Executable exe = env.engine(engineKind).load(new ProgramImage(image.name(), ctx.insns()));
+            log.append(VerifierLog.statsLine(insns.size()));
+            prog = new BpfProg(rt, type, eat, name, tag, gpl, new ArrayList<>(used.keySet()), ctx.insns(), exe, loadTime,
+                    task.uid(), ctx.maxCtxOffset(), attr.progFlags(), task.origin("BPF_PROG_LOAD"));
+        } catch (BpfException e) {
+            err = e;
+        }
+        Errno logErr = log.finalizeLog();
+        if (logErr != null) {
+            err = new BpfException(logErr, "the verifier log did not fit in log_size " + attr.logSize()
+                    + (err == null ? "" : " (verifier: " + err.getMessage() + ")"));
+        }
+        if (err != null) {
+            if (prog != null) {
+                prog.put();   // releases the used maps after a grace period
+            } else {
+                used.keySet().forEach(MapObject::put);
+            }
+            throw err;
+        }
+        prog.publishIn(rt);
+        return prog;
+    }
+
+    /** The kernel's errno for a verifier complaint (most are EINVAL; access checks are EACCES). */
+    static Errno errnoOf(String reason) {
+        if (reason.contains("!read_ok") || reason.contains("invalid bpf_context access")
+                || reason.contains("modified ctx ptr") || reason.contains("BPF_ATOMIC stores into")) {
+            return Errno.EACCES;
+        }
+        if (reason.startsWith("program too large") || reason.contains("call stack of")) {
+            return Errno.E2BIG;
+        }
+        return Errno.EINVAL;
+    }
+
+    /**
+     * {@code resolve_pseudo_ldimm64}: every ld_imm64 naming a map gets the map's kernel address
+     * (or a value address); each map is referenced once however often it is named.
+     */
+    private void resolvePseudoLdImm64(Task task, ProgLoadAttr attr, List<Insn> insns, Map<MapObject, Boolean> used,
+                                      VerifierLog log) {
+        for (int i = 0; i + 1 < insns.size(); i++) {
+            Insn in = insns.get(i);
+            if (in.opcode() != LD_IMM64) {
+                continue;
+            }
+            int src = in.src();
+            if (src != BPF_PSEUDO_MAP_FD && src != BPF_PSEUDO_MAP_VALUE && src != BPF_PSEUDO_MAP_IDX
+                    && src != BPF_PSEUDO_MAP_IDX_VALUE) {
+                i++;
+                continue;
+            }
+            int fd = in.imm();
+            if (src == BPF_PSEUDO_MAP_IDX || src == BPF_PSEUDO_MAP_IDX_VALUE) {
+                if (attr.fdArray() == null) {
+                    throw fail(log, i, Errno.EPROTO, "fd_idx without fd_array is invalid");
+                }
+                if (fd < 0 || fd >= attr.fdArray().length) {
+                    throw fail(log, i, Errno.EFAULT, "fd_idx " + fd + " is past the " + attr.fdArray().length + "-entry fd_array");
+                }
+                fd = attr.fdArray()[fd];
+            }
+            File f = task.fds().peek(fd);
+            if (!(f instanceof File.MapFile mf)) {
+                throw fail(log, i, f == null ? Errno.EBADF : Errno.EINVAL, "fd " + fd + " is not pointing to valid bpf_map");
+            }
+            MapObject mo = mf.map();
+            BpfMap map = mo.map();
+            long addr;
+            if (src == BPF_PSEUDO_MAP_FD || src == BPF_PSEUDO_MAP_IDX) {
+                addr = map.address();
+            } else {
+                long off = Integer.toUnsignedLong(insns.get(i + 1).imm());
+                if (off >= BPF_MAX_VAR_OFF) {
+                    throw fail(log, i, Errno.EINVAL, "direct value offset of " + off + " is not allowed");
+                }
+                long base = map.directValueAddress();
+                if (base == 0) {
+                    throw fail(log, i, Errno.EINVAL, "no direct value access support for this map type");
+                }
+                if (map.maxEntries() != 1 || off >= map.valueSize()) {
+                    throw fail(log, i, map.maxEntries() != 1 ? Errno.ENOTSUPP : Errno.EINVAL,
+                            "invalid access to map value pointer, value_size=" + map.valueSize() + " off=" + off);
+                }
+                addr = base + off;
+            }
+            if (!used.containsKey(mo)) {
+                if (used.size() >= MAX_USED_MAPS) {
+                    throw fail(log, i, Errno.E2BIG, "too many maps");
+                }
+                if (!mo.tryInc()) {
+                    throw fail(log, i, Errno.EBADF, "fd " + fd + " is not pointing to valid bpf_map");
+                }
+                used.put(mo, Boolean.TRUE);
+            }
+            insns.set(i, Insn.of(LD_IMM64, in.dst(), 0, 0, (int) addr));
+            insns.set(i + 1, Insn.of(0, 0, 0, 0, (int) (addr >>> 32)));
+            i++;
+        }
+    }
+
+    private static BpfException fail(VerifierLog log, int insn, Errno errno, String reason) {
+        log.append(reason + "\n");
+        return new BpfException(errno, "insn " + insn + ": " + reason);
+    }
+
+    /**
+     * The do_check() part ebpf4j models: helper prototypes and context accesses, reporting the
+     * first offending instruction.
+     */
+    private CtxRewriter.Result doCheck(List<Insn> insns, ProgType type, AttachType eat, ProgTypes.Row row, boolean gpl) {
+        VerifierException first = null;
+        for (int i = 0; i < insns.size() && first == null; i++) {
+            Insn in = insns.get(i);
+            if (in.opcode() == LD_IMM64) {
+                i++;
+                continue;
+            }
+            if (!in.isHelperCall()) {
+                continue;
+            }
+            int id = in.imm();
+            String helper = HelperNames.name(id) + "#" + id;
+            if (!ProgTypes.allowsHelper(type, eat, id)) {
+                first = new VerifierException(i, "program of this type cannot use helper " + helper);
+            } else if (!gpl && ProgTypes.gplOnly(id)) {
+                first = new VerifierException(i, "cannot call GPL-restricted function from non-GPL compatible program");
+            } else if (env.helpers().lookup(id) == null) {
+                first = new VerifierException(i, "helper " + helper + " is not implemented by ebpf4j");
+            }
+        }
+        try {
+            CtxRewriter.Result r = CtxRewriter.rewrite(insns, row.ctx().apply(eat));
+            if (first != null) {
+                throw first;
+            }
+            return r;
+        } catch (VerifierException e) {
+            throw first != null && first.insnIndex() < e.insnIndex() ? first : e;
+        }
+    }
+
+    /** include/linux/license.h {@code license_is_gpl_compatible}. */
+    static boolean licenseIsGplCompatible(String license) {
+        return Set.of("GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL")
+                .contains(license);
+    }
+
+    /** {@code bpf_obj_name_cpy}. */
+    static boolean validName(String name) {
+        if (name.length() > 15) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
