@@ -169,8 +169,12 @@ public final class BpfObject implements AutoCloseable {
             innerFd = createMap(m.innerMap());
         }
         try {
-            MapCreateAttr a = new MapCreateAttr(m.type().value(), m.keySize(), m.valueSize(), m.maxEntries(), m.mapFlags(),
+            MapCreateAttr a0 = new MapCreateAttr(m.type().value(), m.keySize(), m.valueSize(), m.maxEntries(), m.mapFlags(),
                     innerFd, m.numaNode(), kernelName(m.name()), 0, 0, 0, 0, 0, m.mapExtra());
+            if (needsBtf(m)) {   // local storage requires BTF (spec §1.2 step B.6): load the object's, as libbpf does
+                a0 = a0.withBtf(objectBtfFd(m), m.btfKeyTypeId(), m.btfValueTypeId());
+            }
+            MapCreateAttr a = a0;
             int[] fd = new int[1];
             mapOp(m, () -> fd[0] = bpf.mapCreate(task, a), "creating it");
             return fd[0];
@@ -179,6 +183,23 @@ public final class BpfObject implements AutoCloseable {
                 task.fds().close(innerFd);   // the template is only needed for the create
             }
         }
+    }
+
+    private int btfFd;
+
+    /** The local-storage map types, whose creation needs BTF key and value type ids. */
+    private boolean needsBtf(MapSpec m) {
+        return spec.btf() != null && m.btfKeyTypeId() != 0 && m.btfValueTypeId() != 0
+                && (m.type() == MapType.SK_STORAGE || m.type() == MapType.TASK_STORAGE
+                || m.type() == MapType.CGRP_STORAGE || m.type() == MapType.INODE_STORAGE);
+    }
+
+    /** BPF_BTF_LOAD of the object's .BTF, once; the fd stays open while the object lives (as libbpf's btf_fd). */
+    private int objectBtfFd(MapSpec m) {
+        if (btfFd == 0) {
+            mapOp(m, () -> btfFd = bpf.btfLoad(task, org.ebpf4j.syscall.BtfLoadAttr.of(spec.btf().raw())), "loading the object's BTF");
+        }
+        return btfFd;
     }
 
     /** Global data: value 0 gets the section's bytes; .rodata and .kconfig are frozen. */
@@ -338,6 +359,10 @@ public final class BpfObject implements AutoCloseable {
         }
         programs.clear();
         maps.clear();
+        if (btfFd > 0) {
+            closeQuietly(btfFd);
+            btfFd = 0;
+        }
     }
 
     private void closeQuietly(int fd) {

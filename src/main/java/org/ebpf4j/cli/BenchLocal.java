@@ -219,8 +219,11 @@ final class BenchLocal implements AutoCloseable {
                 return have;
             }
             MapSpec s = spec.map(name).orElseThrow();
-            BpfMap m = MapTypes.create(MapAttr.of(s.type(), s.keySize(), s.valueSize(), s.maxEntries(), s.mapFlags())
-                    .withName(s.name().length() > 15 ? s.name().substring(0, 15) : s.name()), env);
+            // the object's BTF type ids, as libbpf passes them (local storage refuses a map without them)
+            boolean btf = s.type() == MapType.SK_STORAGE || s.type() == MapType.TASK_STORAGE || s.type() == MapType.CGRP_STORAGE;
+            BpfMap m = MapTypes.create(new MapAttr(s.type(), s.keySize(), s.valueSize(), s.maxEntries(), s.mapFlags(), null, 0,
+                    s.name().length() > 15 ? s.name().substring(0, 15) : s.name(), 0, btf ? s.btfKeyTypeId() : 0,
+                    btf ? s.btfValueTypeId() : 0, 0, 0, 0, -1), env);
             maps.add(m);
             byName.put(name, m);
             byte[] init = s.initialValue();

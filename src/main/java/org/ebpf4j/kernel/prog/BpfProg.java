@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.ebpf4j.isa.Insn;
 import org.ebpf4j.kernel.MapObject;
+import org.ebpf4j.map.storage.CgroupStorageMap;
 import org.ebpf4j.kernel.ObjInfo;
 import org.ebpf4j.kernel.ProgObject;
 import org.ebpf4j.kernel.Runtime;
@@ -65,6 +66,13 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
 
     @Override public ProgType progType() { return type; }
 
+    /** {@code prog->aux->cgroup_storage[]}: checked at load (one map per storage type). */
+    @Override
+    public CgroupStorageMap[] cgroupStorageMaps() {
+        CgroupStorageMap[] m = CgroupStorageMap.assign(usedMaps.stream().map(MapObject::map).toList());
+        return m[0] == null && m[1] == null ? null : m;
+    }
+
     /** {@code expected_attach_type} after {@code bpf_prog_load_fixup_attach_type} (null = 0). */
     public AttachType expectedAttachType() { return expectedAttachType; }
 
@@ -114,6 +122,9 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
     public long run(long ctx, CgRunCtx rc) {
         ProgEnv env = runtime.progs();
         Object prev = env.setRunCtx(rc);
+        if (rc.storageCtx == null) {
+            rc.storageCtx = env.cgroupStorageCtx();
+        }
         long alias = rc.retvalAlias;
         boolean stats = env.statsEnabled().get() > 0;
         long start = stats ? System.nanoTime() : 0;

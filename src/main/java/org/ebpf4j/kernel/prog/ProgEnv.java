@@ -12,6 +12,10 @@ import org.ebpf4j.kernel.helpers.MiscHelpers;
 import org.ebpf4j.kernel.helpers.TaskIdentity;
 import org.ebpf4j.kernel.helpers.TracePipe;
 import org.ebpf4j.map.MapHelpers;
+import org.ebpf4j.map.storage.CgroupStorageMap;
+import org.ebpf4j.map.storage.CgroupStorageRunCtx;
+import org.ebpf4j.map.storage.LocalStorageHelpers;
+import org.ebpf4j.map.storage.OwnerTable;
 import org.ebpf4j.vm.Engine;
 import org.ebpf4j.vm.Interpreter;
 import org.ebpf4j.vm.helper.HelperTable;
@@ -35,6 +39,10 @@ public final class ProgEnv {
     private final Map<EngineKind, Engine> engines = new EnumMap<>(EngineKind.class);
     private final AtomicInteger statsEnabled = new AtomicInteger();
     private volatile EngineKind defaultEngine = EngineKind.INTERPRETER;
+    /** Where {@code bpf_get_local_storage} finds the running program's legacy cgroup storages. */
+    private final CgroupStorageRunCtx cgroupStorageCtx = new CgroupStorageRunCtx();
+    /** Owners (sockets, tasks, cgroups) by the kernel address programs hold, for the local-storage helpers. */
+    private final OwnerTable storageOwners;
     private final ProgLoader loader;
     private final TestRun testRun;
 
@@ -45,10 +53,19 @@ public final class ProgEnv {
         new MiscHelpers(runtime.arena(), runtime.mapRegistry(), trace, this::currentIdentity,
                 ThreadLocalRandom.current().nextLong()).registerInto(helpers);
         new org.ebpf4j.kernel.helpers.CgroupRetvalHelpers(runtime.arena(), runCtx::get).registerInto(helpers);
+        storageOwners = new OwnerTable(runtime.arena());
+        LocalStorageHelpers.register(helpers, runtime.mapRegistry(), storageOwners);
+        CgroupStorageMap.registerHelper(helpers, runtime.mapRegistry(), cgroupStorageCtx);
         engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
         loader = new ProgLoader(this);
         testRun = new TestRun(this);
     }
+
+    /** The legacy cgroup storage run context ({@code bpf_get_local_storage}). */
+    public CgroupStorageRunCtx cgroupStorageCtx() { return cgroupStorageCtx; }
+
+    /** Where storage owners get the kernel addresses the local-storage helpers resolve. */
+    public OwnerTable storageOwners() { return storageOwners; }
 
     /** BPF_PROG_LOAD's body. */
     public ProgLoader loader() { return loader; }

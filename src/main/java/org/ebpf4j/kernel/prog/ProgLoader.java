@@ -15,6 +15,7 @@ import org.ebpf4j.kernel.Runtime;
 import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.helpers.HelperNames;
 import org.ebpf4j.map.BpfMap;
+import org.ebpf4j.map.storage.CgroupStorageMap;
 import org.ebpf4j.uapi.AttachType;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
@@ -153,6 +154,8 @@ public final class ProgLoader {
             List<Insn> insns = new ArrayList<>(attr.insns());
             byte[] tag = ProgTag.of(insns);
             resolvePseudoLdImm64(task, attr, insns, used, log);
+            // bpf_cgroup_storage_assign: one legacy cgroup storage map per type (EBUSY)
+            CgroupStorageMap.assign(used.keySet().stream().map(MapObject::map).toList());
             ProgramImage image = new ProgramImage(name.isEmpty() ? "prog" : name, insns);
             CtxRewriter.Result ctx;
             Executable exe;

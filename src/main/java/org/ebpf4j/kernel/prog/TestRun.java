@@ -1,6 +1,8 @@
 package org.ebpf4j.kernel.prog;
 
 import org.ebpf4j.kernel.Task;
+import org.ebpf4j.map.storage.CgroupStorage;
+import org.ebpf4j.map.storage.CgroupStorageMap;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.rcu.Rcu;
 import org.ebpf4j.uapi.BpfException;
@@ -40,12 +42,30 @@ public final class TestRun {
     /** The outcome of {@code bpf_test_run}. */
     record Runs(int retval, int duration) {}
 
+    private static void freeStorages(CgroupStorage[] st) {
+        for (CgroupStorage s : st) {
+            if (s != null) {
+                s.map().freeUnlinked(s);
+            }
+        }
+    }
+
     /** {@code bpf_test_run}: {@code repeat} runs (0 means 1) on the same context; mean ns per run. */
     Runs repeat(BpfProg prog, long ctxAddr, int repeat) {
         long n = repeat == 0 ? 1 : Integer.toUnsignedLong(repeat);
         Executable exe = prog.executable();
         Rcu.Reader reader = env.runtime().rcu().reader();
         long r0 = 0;
+        // bpf_test_run: fresh zeroed legacy cgroup storages for this call, shared by its repeats
+        CgroupStorageMap[] maps = prog.cgroupStorageMaps();
+        CgroupStorage[] fresh = maps == null ? null : new CgroupStorage[maps.length];
+        for (int i = 0; fresh != null && i < maps.length; i++) {
+            if (maps[i] != null && (fresh[i] = maps[i].allocUnlinked(0, 0)) == null) {
+                freeStorages(fresh);
+                throw new BpfException(Errno.ENOMEM, "no memory for the test run's " + maps[i].type() + " storage");
+            }
+        }
+        CgroupStorage[] saved = fresh == null ? null : env.cgroupStorageCtx().enter(fresh);
         long start = System.nanoTime();
         reader.lock();
         try {
@@ -57,6 +77,10 @@ public final class TestRun {
                     + " have refused it): " + f.getMessage());
         } finally {
             reader.unlock();
+            if (fresh != null) {
+                env.cgroupStorageCtx().exit(saved);
+                freeStorages(fresh);
+            }
         }
         long total = System.nanoTime() - start;
         if (env.statsEnabled().get() > 0) {
