@@ -155,15 +155,16 @@ public final class ProgLoader {
             resolvePseudoLdImm64(task, attr, insns, used, log);
             ProgramImage image = new ProgramImage(name.isEmpty() ? "prog" : name, insns);
             CtxRewriter.Result ctx;
+            Executable exe;
             try {
                 structural.verify(image);
                 ctx = doCheck(insns, type, eat, row, gpl);
+                exe = env.engine(engineKind).load(new ProgramImage(image.name(), ctx.insns()));
             } catch (VerifierException e) {
                 log.append(e.insnIndex() + ": " + e.reason() + "\n");
                 log.append(VerifierLog.statsLine(e.insnIndex() + 1));
                 throw new BpfException(errnoOf(e.reason()), e.getMessage());
             }
-            Executable exe = env.engine(engineKind).load(new ProgramImage(image.name(), ctx.insns()));
             log.append(VerifierLog.statsLine(insns.size()));
             prog = new BpfProg(rt, type, eat, name, tag, gpl, new ArrayList<>(used.keySet()), ctx.insns(), exe, loadTime,
                     task.uid(), ctx.maxCtxOffset(), attr.progFlags(), task.origin("BPF_PROG_LOAD"));
