@@ -46,6 +46,23 @@ public final class TestRun {
         Executable exe = prog.executable();
         Rcu.Reader reader = env.runtime().rcu().reader();
         long r0 = 0;
+        // bpf_test_run: fresh legacy cgroup storages for the run (bpf_cgroup_storages_alloc), never linked
+        org.ebpf4j.map.storage.CgroupStorageMap[] stMaps = prog.cgroupStorageMaps();
+        org.ebpf4j.map.storage.CgroupStorage[] storages = null;
+        if (stMaps != null) {
+            storages = new org.ebpf4j.map.storage.CgroupStorage[stMaps.length];
+            for (int i = 0; i < stMaps.length; i++) {
+                if (stMaps[i] != null) {
+                    storages[i] = stMaps[i].allocUnlinked(0, 0);
+                    if (storages[i] == null) {
+                        freeStorages(stMaps, storages);
+                        throw new BpfException(Errno.ENOMEM, "no memory for the test run's " + stMaps[i].type() + " storage");
+                    }
+                }
+            }
+        }
+        org.ebpf4j.map.storage.CgroupStorageRunCtx sctx = env.runtime().cgroupStorageCtx();
+        org.ebpf4j.map.storage.CgroupStorage[] saved = sctx.enter(storages);
         long start = System.nanoTime();
         reader.lock();
         try {
@@ -57,6 +74,8 @@ public final class TestRun {
                     + " have refused it): " + f.getMessage());
         } finally {
             reader.unlock();
+            sctx.exit(saved);
+            freeStorages(stMaps, storages);
         }
         long total = System.nanoTime() - start;
         if (env.statsEnabled().get() > 0) {
@@ -64,6 +83,17 @@ public final class TestRun {
         }
         long mean = total / n;
         return new Runs((int) r0, (int) Math.min(mean, 0xffffffffL));
+    }
+
+    private static void freeStorages(org.ebpf4j.map.storage.CgroupStorageMap[] maps, org.ebpf4j.map.storage.CgroupStorage[] st) {
+        if (st == null) {
+            return;
+        }
+        for (int i = 0; i < st.length; i++) {
+            if (st[i] != null) {
+                maps[i].freeUnlinked(st[i]);
+            }
+        }
     }
 
     /**
