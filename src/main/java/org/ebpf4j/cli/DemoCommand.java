@@ -88,6 +88,21 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         int failed = runScenarios();
+        out().println();
+        out().println("seed 5 (examples/seed5-inner-map-swap): replacing an inner map while a program reads it");
+        out().flush();
+        try {
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            org.ebpf4j.examples.InnerMapSwap.Result r = org.ebpf4j.examples.InnerMapSwap.run(new java.io.PrintStream(buf, true,
+                    java.nio.charset.StandardCharsets.UTF_8));
+            out().print(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
+            if (!r.quiet()) {
+                failed++;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failed++;
+        }
         out().flush();
         return failed == 0 ? 0 : 1;
     }
