@@ -31,7 +31,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "2", description = "time spent measuring the sieve, after as long again of warm-up (default ${DEFAULT-VALUE})")
     double seconds;
 
-    @Option(names = "--engine", defaultValue = "interp", description = "Engine: ${COMPLETION-CANDIDATES}")
+    @Option(names = "--engine", defaultValue = "jit", description = "Engine: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     EngineChoice engine;
 
     /** Runs the program in TEST_RUN batches of 50 until {@code budgetNs} has passed; returns the runs made. */

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = "The Linux BPF subsystem inside a JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            BenchCommand.class,
             ConformanceCommand.class,
             DumpCommand.class,
             ScenarioCommand.class,

@@ -74,7 +74,9 @@ class RunVerbsTest {
     void demoRunsTheSieveAndTheOtherExamples() {
         Run r = run("demo", "--seconds", "0.2");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().startsWith("sieve (examples/sieve/sieve.bpf.o, XDP, interp): 502 primes below 3584\n"), r.out());
+        assertTrue(r.out().startsWith("sieve (examples/sieve/sieve.bpf.o, XDP, jit): 502 primes below 3584\n"), r.out());
+        Run i = run("demo", "--seconds", "0.2", "--engine", "interp");
+        assertTrue(i.out().startsWith("sieve (examples/sieve/sieve.bpf.o, XDP, interp): 502 primes below 3584\n"), i.out());
         assertTrue(r.out().matches("(?s).*\n  \\d+ ns per run \\(\\d+ runs measured after \\d+ warm-up runs.*"), r.out());
         assertTrue(r.out().contains("hello/hello.bpf.o hello (XDP): retval 2"), r.out());
     }

@@ -20,8 +20,8 @@ import org.ebpf4j.vm.ProgramFault;
  * attributes. It holds one reference on every map it uses ({@code aux->used_maps}) for as long
  * as it lives, so a map whose last fd closes stays alive while a program still uses it; those
  * references go a grace period after the program dies ({@code bpf_prog_free_deferred} →
- * {@code bpf_free_used_maps}). As a PROG_ARRAY slot value it is a {@link TailCallTarget}; the
- * cgroup attach code runs it as a {@link CgroupProg}.
+ * {@code bpf_free_used_maps}). As a PROG_ARRAY slot value it is a {@link TailCallTarget}; as
+ * what a cgroup attachment or link holds it is a {@link CgroupProg}.
  */
 public final class BpfProg extends ProgObject implements TailCallTarget, CgroupProg {
     private final Runtime runtime;
@@ -70,11 +70,7 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
 
     @Override public String name() { return name; }
 
-    /** The 8 bytes of {@code prog->tag}. */
-    public byte[] tagBytes() { return tag.clone(); }
-
-    /** {@code prog->tag} as 16 lowercase hex digits (what bpftool and link fdinfo print). */
-    public String tag() { return ProgTag.hex(tag); }
+    public byte[] tag() { return tag.clone(); }
 
     public boolean gplCompatible() { return gplCompatible; }
 

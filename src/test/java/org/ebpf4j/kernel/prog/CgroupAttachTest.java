@@ -30,7 +30,7 @@ class CgroupAttachTest {
         Attrs.ProgQueryOut q = cg.progQuery(f.task, Attrs.ProgQuery.of(cgFd, AttachType.CGROUP_INET_EGRESS.value(), 0, 4));
         assertEquals(1, q.progCnt());
         assertEquals(prog.id(), q.progIds()[0]);
-        assertEquals(16, prog.tag().length());
+        assertEquals(16, prog.tagHex().length());
         assertEquals(ProgType.CGROUP_SKB, prog.type());
         // the attachment holds a reference: closing the fd keeps the program
         long refs = prog.refcnt();
