@@ -171,10 +171,8 @@ public final class BpfObject implements AutoCloseable {
         try {
             MapCreateAttr a0 = new MapCreateAttr(m.type().value(), m.keySize(), m.valueSize(), m.maxEntries(), m.mapFlags(),
                     innerFd, m.numaNode(), kernelName(m.name()), 0, 0, 0, 0, 0, m.mapExtra());
-            if (needsBtf(m)) {   // local storage requires BTF (spec §1.2 step B.6): load the object's, as libbpf does
-                a0 = a0.withBtf(objectBtfFd(m), m.btfKeyTypeId(), m.btfValueTypeId());
-            }
-            MapCreateAttr a = a0;
+            int btf = needsBtf(m) ? objectBtfFd() : 0;
+            MapCreateAttr a = btf > 0 ? a0.withBtf(btf, m.btfKeyTypeId(), m.btfValueTypeId()) : a0;
             int[] fd = new int[1];
             mapOp(m, () -> fd[0] = bpf.mapCreate(task, a), "creating it");
             return fd[0];
@@ -185,21 +183,29 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
-    private int btfFd;
-
-    /** The local-storage map types, whose creation needs BTF key and value type ids. */
+    /**
+     * Whether {@code m} is created with the object's BTF: the local-storage types, which Linux
+     * refuses without it ({@code bpf_local_storage_map_alloc_check}, spec §10.1). libbpf passes
+     * BTF for every map; here only where it is required, so other maps keep their old behaviour.
+     */
     private boolean needsBtf(MapSpec m) {
         return spec.btf() != null && m.btfKeyTypeId() != 0 && m.btfValueTypeId() != 0
                 && (m.type() == MapType.SK_STORAGE || m.type() == MapType.TASK_STORAGE
-                || m.type() == MapType.CGRP_STORAGE || m.type() == MapType.INODE_STORAGE);
+                    || m.type() == MapType.INODE_STORAGE || m.type() == MapType.CGRP_STORAGE);
     }
 
-    /** BPF_BTF_LOAD of the object's .BTF, once; the fd stays open while the object lives (as libbpf's btf_fd). */
-    private int objectBtfFd(MapSpec m) {
-        if (btfFd == 0) {
-            mapOp(m, () -> btfFd = bpf.btfLoad(task, org.ebpf4j.syscall.BtfLoadAttr.of(spec.btf().raw())), "loading the object's BTF");
+    private int objectBtfFd = -1;
+
+    /** {@code bpf_object__load_btf}: BTF_LOAD of the object's .BTF once; 0 if the kernel refuses it (libbpf goes on without). */
+    private int objectBtfFd() {
+        if (objectBtfFd < 0) {
+            try {
+                objectBtfFd = bpf.btfLoad(task, org.ebpf4j.syscall.BtfLoadAttr.of(spec.btf().raw()));
+            } catch (BpfException e) {
+                objectBtfFd = 0;
+            }
         }
-        return btfFd;
+        return objectBtfFd;
     }
 
     /** Global data: value 0 gets the section's bytes; .rodata and .kconfig are frozen. */
@@ -359,9 +365,9 @@ public final class BpfObject implements AutoCloseable {
         }
         programs.clear();
         maps.clear();
-        if (btfFd > 0) {
-            closeQuietly(btfFd);
-            btfFd = 0;
+        if (objectBtfFd > 0) {
+            closeQuietly(objectBtfFd);   // the maps hold their own BTF reference
+            objectBtfFd = 0;
         }
     }
 

@@ -75,7 +75,10 @@ final class BenchLocal implements AutoCloseable {
     static List<MapType> missingMapTypes(ObjectSpec spec, String program) {
         List<MapType> missing = new ArrayList<>();
         for (MapSpec m : usedMaps(spec, spec.program(program).orElseThrow())) {
-            if (!MapTypes.supported(m.type()) && !missing.contains(m.type())) {
+            // local storage needs an owner (a socket, task or cgroup) this harness does not model
+            boolean ownerKeyed = m.type() == MapType.SK_STORAGE || m.type() == MapType.TASK_STORAGE
+                    || m.type() == MapType.CGRP_STORAGE || m.type() == MapType.INODE_STORAGE;
+            if ((!MapTypes.supported(m.type()) || ownerKeyed) && !missing.contains(m.type())) {
                 missing.add(m.type());
             }
         }

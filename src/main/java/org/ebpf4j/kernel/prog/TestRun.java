@@ -1,8 +1,6 @@
 package org.ebpf4j.kernel.prog;
 
 import org.ebpf4j.kernel.Task;
-import org.ebpf4j.map.storage.CgroupStorage;
-import org.ebpf4j.map.storage.CgroupStorageMap;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.rcu.Rcu;
 import org.ebpf4j.uapi.BpfException;
@@ -42,30 +40,29 @@ public final class TestRun {
     /** The outcome of {@code bpf_test_run}. */
     record Runs(int retval, int duration) {}
 
-    private static void freeStorages(CgroupStorage[] st) {
-        for (CgroupStorage s : st) {
-            if (s != null) {
-                s.map().freeUnlinked(s);
-            }
-        }
-    }
-
     /** {@code bpf_test_run}: {@code repeat} runs (0 means 1) on the same context; mean ns per run. */
     Runs repeat(BpfProg prog, long ctxAddr, int repeat) {
         long n = repeat == 0 ? 1 : Integer.toUnsignedLong(repeat);
         Executable exe = prog.executable();
         Rcu.Reader reader = env.runtime().rcu().reader();
         long r0 = 0;
-        // bpf_test_run: fresh zeroed legacy cgroup storages for this call, shared by its repeats
-        CgroupStorageMap[] maps = prog.cgroupStorageMaps();
-        CgroupStorage[] fresh = maps == null ? null : new CgroupStorage[maps.length];
-        for (int i = 0; fresh != null && i < maps.length; i++) {
-            if (maps[i] != null && (fresh[i] = maps[i].allocUnlinked(0, 0)) == null) {
-                freeStorages(fresh);
-                throw new BpfException(Errno.ENOMEM, "no memory for the test run's " + maps[i].type() + " storage");
+        // bpf_test_run: fresh legacy cgroup storages for the run (bpf_cgroup_storages_alloc), never linked
+        org.ebpf4j.map.storage.CgroupStorageMap[] stMaps = prog.cgroupStorageMaps();
+        org.ebpf4j.map.storage.CgroupStorage[] storages = null;
+        if (stMaps != null) {
+            storages = new org.ebpf4j.map.storage.CgroupStorage[stMaps.length];
+            for (int i = 0; i < stMaps.length; i++) {
+                if (stMaps[i] != null) {
+                    storages[i] = stMaps[i].allocUnlinked(0, 0);
+                    if (storages[i] == null) {
+                        freeStorages(stMaps, storages);
+                        throw new BpfException(Errno.ENOMEM, "no memory for the test run's " + stMaps[i].type() + " storage");
+                    }
+                }
             }
         }
-        CgroupStorage[] saved = fresh == null ? null : env.cgroupStorageCtx().enter(fresh);
+        org.ebpf4j.map.storage.CgroupStorageRunCtx sctx = env.runtime().cgroupStorageCtx();
+        org.ebpf4j.map.storage.CgroupStorage[] saved = sctx.enter(storages);
         long start = System.nanoTime();
         reader.lock();
         try {
@@ -77,10 +74,8 @@ public final class TestRun {
                     + " have refused it): " + f.getMessage());
         } finally {
             reader.unlock();
-            if (fresh != null) {
-                env.cgroupStorageCtx().exit(saved);
-                freeStorages(fresh);
-            }
+            sctx.exit(saved);
+            freeStorages(stMaps, storages);
         }
         long total = System.nanoTime() - start;
         if (env.statsEnabled().get() > 0) {
@@ -88,6 +83,17 @@ public final class TestRun {
         }
         long mean = total / n;
         return new Runs((int) r0, (int) Math.min(mean, 0xffffffffL));
+    }
+
+    private static void freeStorages(org.ebpf4j.map.storage.CgroupStorageMap[] maps, org.ebpf4j.map.storage.CgroupStorage[] st) {
+        if (st == null) {
+            return;
+        }
+        for (int i = 0; i < st.length; i++) {
+            if (st[i] != null) {
+                maps[i].freeUnlinked(st[i]);
+            }
+        }
     }
 
     /**
