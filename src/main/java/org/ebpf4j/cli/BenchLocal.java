@@ -28,6 +28,7 @@ import org.ebpf4j.vm.ProgramImage;
 import org.ebpf4j.vm.helper.BaseHelpers;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.vm.helper.TailCallHelper;
 
 /**
  * Our side of {@code ebpf4j bench}, until the program loader and BPF_PROG_TEST_RUN of the
@@ -135,12 +136,8 @@ final class BenchLocal implements AutoCloseable {
             }
             return i;
         }));
-        t.register(new HelperProto(BaseHelpers.BPF_FUNC_tail_call, "bpf_tail_call", (s, ctx, map, idx, d, e) -> {
-            if (registry.byAddress(map) instanceof ProgArrayMap pa && pa.progAt(idx & 0xffffffffL) instanceof LoadedProg p) {
-                s.requestTailCall(p.exe);
-            }
-            return Errno.ENOENT.negative();     // only seen when the call falls through
-        }));
+        t.register(new HelperProto(BaseHelpers.BPF_FUNC_tail_call, "bpf_tail_call", (TailCallHelper) (map, idx) ->
+                registry.byAddress(map) instanceof ProgArrayMap pa && pa.progAt(idx) instanceof LoadedProg p ? p.exe : null));
         t.register(new HelperProto(BPF_FUNC_skb_load_bytes, "bpf_skb_load_bytes", (s, ctx, off, to, len, e) -> {
             // bpf_skb_load_bytes(): -EFAULT and a zeroed buffer when the range is outside the packet
             if (off < 0 || len <= 0 || off + len > dataLen) {

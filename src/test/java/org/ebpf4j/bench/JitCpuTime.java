@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
- * The {@link JitBench} programs timed by this thread's CPU time instead of wall time: on the
+ * The {@link JitBench} programs (and {@link TailCallBench}'s chain33 and single) timed by this thread's CPU time instead of wall time: on the
  * shared 2-vCPU machines the wall clock also counts the time other processes hold the CPU (×2–3
  * under load), while the kernel's {@code BPF_PROG_TEST_RUN} figure stops its timer whenever it is
  * rescheduled (net/bpf/test_run.c bpf_test_timer_continue), so CPU time is the like-for-like
@@ -37,6 +37,19 @@ public final class JitCpuTime {
         System.out.printf(Locale.ROOT, "%-14s %-7s %14s %14s%n", "benchmark", "engine", "cpu ns/run", "wall ns/run");
         for (String bench : benches) {
             for (String engine : engines) {
+                if (bench.startsWith("chain33") || bench.startsWith("single")) {
+                    TailCallBench t = new TailCallBench();
+                    t.engine = engine;
+                    t.path = bench.endsWith("generic") ? "generic" : "inline";
+                    t.setup();
+                    try {
+                        double[] best = measure(mx, bench.startsWith("chain33") ? t::chain33 : t::single);
+                        System.out.printf(Locale.ROOT, "%-14s %-7s %14.1f %14.1f%n", bench, engine, best[0], best[1]);
+                    } finally {
+                        t.tearDown();
+                    }
+                    continue;
+                }
                 JitBench s = new JitBench();
                 s.engine = engine;
                 s.setup();
@@ -47,7 +60,7 @@ public final class JitCpuTime {
                         case "packetParser" -> s::packetParser;
                         case "helperLoop" -> s::helperLoop;
                         default -> throw new IllegalArgumentException("no benchmark " + bench
-                                + "; one of empty, sieve, packetParser, helperLoop");
+                                + "; one of empty, sieve, packetParser, helperLoop, chain33[generic], single[generic]");
                     };
                     double[] best = measure(mx, run);
                     System.out.printf(Locale.ROOT, "%-14s %-7s %14.1f %14.1f%n", bench, engine, best[0], best[1]);

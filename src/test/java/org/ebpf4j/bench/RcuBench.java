@@ -61,4 +61,43 @@ public class RcuBench {
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public void synchronize() { rcu.synchronize(); }
+
+    // ---- the parts of a section, by elimination (what lock/unlock are made of) ----
+
+    private static final java.lang.invoke.VarHandle WORD;
+
+    static {
+        try {
+            WORD = java.lang.invoke.MethodHandles.lookup().findVarHandle(RcuBench.class, "word", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private long word;
+
+    /** Two plain stores around the work. */
+    @Benchmark
+    public void partsPlain(Blackhole bh) {
+        word = word + 1;
+        bh.consume(value);
+        word = word + 1;
+    }
+
+    /** Opaque store in, release store out, no fence. */
+    @Benchmark
+    public void partsOpaqueRelease(Blackhole bh) {
+        WORD.setOpaque(this, word + 1);
+        bh.consume(value);
+        WORD.setRelease(this, word + 1);
+    }
+
+    /** What a section is: opaque store, acquire fence (compiler barrier), work, release store. */
+    @Benchmark
+    public void partsOpaqueFenceRelease(Blackhole bh) {
+        WORD.setOpaque(this, word + 1);
+        java.lang.invoke.VarHandle.acquireFence();
+        bh.consume(value);
+        WORD.setRelease(this, word + 1);
+    }
 }

@@ -166,6 +166,52 @@ class RcuTest {
     }
 
     @Test
+    void nestedSectionsInsideAWaitedSectionDoNotEndIt() throws Exception {
+        // the reader's word changes at every inner lock/unlock: synchronize must still wait for
+        // the outer section (and must not wait for the next outer section)
+        try (Rcu rcu = new Rcu("t")) {
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch writerStarted = new CountDownLatch(1);
+            AtomicBoolean returned = new AtomicBoolean();
+            AtomicBoolean returnedWhileInside = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                Rcu.Reader r = rcu.reader();
+                r.lock();
+                inside.countDown();
+                try {
+                    writerStarted.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                long until = System.nanoTime() + 200_000_000L;
+                while (System.nanoTime() < until) {
+                    r.lock();
+                    r.unlock();
+                    Thread.onSpinWait();
+                }
+                returnedWhileInside.set(returned.get());
+                r.unlock();
+                while (!stop.get()) {      // then back-to-back sections, which must not hold the writer
+                    r.lock();
+                    r.unlock();
+                }
+            });
+            inside.await();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                writerStarted.countDown();
+                rcu.synchronize();
+                returned.set(true);
+            });
+            writer.join(Duration.ofSeconds(30));
+            stop.set(true);
+            reader.join();
+            assertFalse(returnedWhileInside.get(), "synchronize returned inside the outer section");
+            assertTrue(returned.get(), "synchronize never returned");
+        }
+    }
+
+    @Test
     void nestingAndMisuseAreCaught() {
         try (Rcu rcu = new Rcu("t")) {
             Rcu.Reader r = rcu.reader();

@@ -2,15 +2,15 @@ package org.ebpf4j.kernel.helpers;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
-import org.ebpf4j.map.BpfMap;
 import org.ebpf4j.map.MapRegistry;
 import org.ebpf4j.map.ProgArrayMap;
-import org.ebpf4j.map.ProgRef;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.uapi.Errno;
+import org.ebpf4j.vm.Executable;
 import org.ebpf4j.vm.RunState;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.vm.helper.TailCallHelper;
 
 /**
  * The helpers of kernel/bpf/helpers.c and kernel/trace/bpf_trace.c that need the runtime (the
@@ -81,7 +81,7 @@ public final class MiscHelpers {
         table.register(new HelperProto(BPF_FUNC_strtoul, "bpf_strtoul", (s, buf, len, flags, res, e) -> strtox(buf, len, flags, res, false)));
         // Without an attach point there is no traced function: the model's programs run from TEST_RUN.
         table.register(new HelperProto(BPF_FUNC_get_func_ip, "bpf_get_func_ip", (s, a, b, c, d, e) -> 0));
-        table.register(new HelperProto(BPF_FUNC_tail_call, "bpf_tail_call", this::tailCall));
+        table.register(new HelperProto(BPF_FUNC_tail_call, "bpf_tail_call", (TailCallHelper) this::tailCallTarget));
         return table;
     }
 
@@ -304,20 +304,13 @@ public final class MiscHelpers {
     // ---- tail call ----
 
     /**
-     * {@code bpf_tail_call(ctx, prog_array_map, index)}: asks the engine to continue in the slot's
-     * program; an index past max_entries or an empty slot falls through (the engine also stops
-     * after {@link RunState#MAX_TAIL_CALL_CNT} taken calls).
+     * {@code bpf_tail_call(ctx, prog_array_map, index)}'s slot read (kernel/bpf/core.c JMP_TAIL_CALL:
+     * {@code array->ptrs[index]} after the max_entries check): the program to continue in, or null
+     * to fall through. The engines inline the rest ({@link TailCallHelper}): the count of
+     * {@link RunState#MAX_TAIL_CALL_CNT} and the jump.
      */
-    long tailCall(RunState s, long ctx, long mapAddr, long index, long d, long e) {
-        BpfMap m = maps.byAddress(mapAddr);
-        if (!(m instanceof ProgArrayMap pa)) {
-            return Errno.EINVAL.negative();
-        }
-        ProgRef ref = pa.progAt(index & 0xffffffffL);
-        if (ref instanceof TailCallTarget t) {
-            s.requestTailCall(t.executable());
-            return 0;
-        }
-        return Errno.ENOENT.negative();
+    Executable tailCallTarget(long mapAddr, long index) {
+        return maps.byAddress(mapAddr) instanceof ProgArrayMap pa && pa.progAt(index) instanceof TailCallTarget t
+                ? t.executable() : null;
     }
 }

@@ -5,6 +5,7 @@ import static org.ebpf4j.isa.Opcodes.*;
 import java.util.List;
 import org.ebpf4j.isa.Insn;
 import org.ebpf4j.vm.helper.Helper;
+import org.ebpf4j.vm.helper.TailCallHelper;
 import org.ebpf4j.vm.verifier.VerifiedProgram;
 
 /**
@@ -14,7 +15,8 @@ import org.ebpf4j.vm.verifier.VerifiedProgram;
  * {@code imm[i]} is the immediate sign-extended to 64 bits, or the whole ld_imm64 constant.
  *
  * <p>The internal op is the opcode byte, except for the variants the kernel selects by other
- * fields (sdiv/smod by off, movsx by off, byte swaps by imm, atomics by imm, local calls by src):
+ * fields (sdiv/smod by off, movsx by off, byte swaps by imm, atomics by imm, local calls by src,
+ * bpf_tail_call by its helper):
  * those get opcode bytes that are invalid in BPF (classes LD and ST with modes no instruction
  * uses), so that one dense switch over 0-255 does one thing per case and javac compiles it to a
  * jump table.
@@ -27,7 +29,7 @@ final class Decoded {
             LE16 = 0xc0, LE32 = 0xc8, LE64 = 0xd0, BE16 = 0xd8, BE32 = 0xe0, BE64 = 0xe8,
             BSWAP16 = 0xf0, BSWAP32 = 0xf8, BSWAP64 = 0x02,
             ATOMIC_ADD32 = 0x0a, ATOMIC_ADD64 = 0x12, ATOMIC_CMPXCHG32 = 0x1a, ATOMIC_CMPXCHG64 = 0x22,
-            CALL_LOCAL = 0x2a;
+            CALL_LOCAL = 0x2a, TAIL_CALL = 0x32;
 
     /**
      * The value of a {@code BPF_PSEUDO_FUNC} ld_imm64: an address in the range where Linux puts
@@ -76,6 +78,9 @@ final class Decoded {
                             yield CALL_LOCAL;
                         }
                         helpers[i] = v.helperAt()[i].impl();
+                        if (helpers[i] instanceof TailCallHelper) {
+                            yield TAIL_CALL;                // inline, as the kernel's BPF_TAIL_CALL
+                        }
                     } else if (jop != BPF_EXIT) {
                         o = c == (BPF_JMP32 | BPF_JA) ? i + in.imm() + 1 : i + o + 1;
                     }

@@ -10,6 +10,7 @@ import org.ebpf4j.vm.Executable;
 import org.ebpf4j.vm.ProgramFault;
 import org.ebpf4j.vm.RunState;
 import org.ebpf4j.vm.helper.Helper;
+import org.ebpf4j.vm.helper.TailCallHelper;
 
 /**
  * The run loop: one switch on the pre-decoded op, registers in the context's {@code long[11]},
@@ -210,6 +211,32 @@ final class Machine {
                                 continue;
                             }
                         }
+                    }
+                    case TAIL_CALL -> {                               // kernel/bpf/core.c JMP_TAIL_CALL
+                        Executable t = ((TailCallHelper) p.helpers[pc]).tailCallTarget(r[2], r[3] & M32);
+                        if (t == null || !ctx.state.tryTailCall(t)) {
+                            r[0] = TailCallHelper.FALL_THROUGH;
+                            break;
+                        }
+                        if (t instanceof InterpExecutable ie && ie.engine == ctx.engine) {
+                            p = ie.decoded;
+                            ins = p.ins;
+                            off = p.off;
+                            imm = p.imm;
+                            pc = 0;
+                            continue;
+                        }
+                        r[0] = t.run(r[1]);                           // another engine's program
+                        if (depth == base) {
+                            return r[0];
+                        }
+                        depth--;
+                        p = ctx.retProg[depth];
+                        pc = popFrame(ctx, depth);
+                        ins = p.ins;
+                        off = p.off;
+                        imm = p.imm;
+                        continue;
                     }
                     case CALL_LOCAL -> {
                         if (depth + 1 >= Context.MAX_FRAMES) {

@@ -18,6 +18,7 @@ import org.ebpf4j.isa.Insn;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.vm.helper.Helper;
 import org.ebpf4j.vm.helper.HelperProto;
+import org.ebpf4j.vm.helper.TailCallHelper;
 import org.ebpf4j.vm.verifier.VerifiedProgram;
 
 /**
@@ -30,7 +31,8 @@ import org.ebpf4j.vm.verifier.VerifiedProgram;
  *       itself, or for a subprogram over the budget a dispatcher over region methods
  *       {@code r<k>_<n>(ctx, regs, fp, depth, entry)}, grouped 256 at a time in {@code g<k>_<n>}
  *       so that no dispatcher outgrows the method limits either;</li>
- *   <li>{@link CompiledProgram#entry} and {@link CompiledProgram#callSub}, the ways in.</li>
+ *   <li>{@link CompiledProgram#entry} and {@link CompiledProgram#callSub}, the ways in (package-private
+ *       overrides: the hidden class is a nestmate-free member of this package).</li>
  * </ul>
  */
 final class ClassGen {
@@ -69,6 +71,12 @@ final class ClassGen {
         return List.copyOf(data);
     }
 
+    /** Whether the helper called at {@code insn} is bpf_tail_call in its inlinable form. */
+    boolean isTailCall(int insn) {
+        HelperProto p = helperAt[insn];
+        return p != null && p.impl() instanceof TailCallHelper;
+    }
+
     String helperField(int insn) {
         HelperProto p = helperAt[insn];
         if (p == null) {
@@ -85,7 +93,7 @@ final class ClassGen {
 
     private void buildClass(ClassBuilder clb) {
         clb.withFlags(AccessFlag.FINAL, AccessFlag.SUPER);
-        clb.withInterfaceSymbols(Descs.COMPILED);
+        clb.withSuperclass(Descs.COMPILED);
         int sf = ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL;
         clb.withField(EXE, Descs.EXECUTABLE, sf);
         clb.withField(ARENA, Descs.ARENA, sf);
@@ -95,12 +103,12 @@ final class ClassGen {
         }
         clb.withMethodBody(CLASS_INIT_NAME, MTD_void, ClassFile.ACC_STATIC, this::clinit);
         clb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
-                cb -> cb.aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_());
-        clb.withMethodBody("entry", Descs.ENTRY, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> {
+                cb -> cb.aload(0).invokespecial(Descs.COMPILED, INIT_NAME, MTD_void).return_());
+        clb.withMethodBody("entry", Descs.ENTRY, ClassFile.ACC_FINAL, cb -> {
             cb.aload(1).lload(2).lload(4).lconst_0().lconst_0().lconst_0().lload(6).iload(8)
                     .invokestatic(self, subprogName(0), Descs.SUBPROG).lreturn();
         });
-        clb.withMethodBody("callSub", Descs.CALL_SUB, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, this::callSub);
+        clb.withMethodBody("callSub", Descs.CALL_SUB, ClassFile.ACC_FINAL, this::callSub);
         int ps = ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC;
         for (int s = 0; s < plan.starts.length; s++) {
             int sub = s;

@@ -51,6 +51,8 @@ final class FlowEmitter {
             case BPF_CALL -> {
                 if (in.src() == BPF_PSEUDO_CALL) {
                     localCall(m, i, in);
+                } else if (m.cls.isTailCall(i)) {
+                    tailCall(m, i);
                 } else {
                     helperCall(m, i, in);
                 }
@@ -173,6 +175,43 @@ final class FlowEmitter {
         cb.ifeq(cont);
         m.emitTailReturn();
         cb.labelBinding(cont);
+        cb.exceptionCatch(start, end, handler, Descs.RUNTIME_EXCEPTION);
+        m.coldHandler(handler, b -> {
+            m.loadPc(b, i);
+            b.invokestatic(Descs.SUPPORT, "helperFault", Descs.HELPER_FAULT).athrow();
+        });
+    }
+
+    /**
+     * {@code call bpf_tail_call} inline, as arch/x86/net/bpf_jit_comp.c emit_bpf_tail_call_indirect:
+     * the slot read (the constant helper's {@code tailCallTarget}, which C2 inlines), then
+     * {@link JitContext#tailCall} counts it and hands the target to the trampoline of this
+     * frame's caller, and the frame returns. Falling through sets r0 to
+     * {@link org.ebpf4j.vm.helper.TailCallHelper#FALL_THROUGH}, as the generic helper does. No
+     * RunState bookkeeping (curExe, callSite) is needed: nothing here calls back into the program.
+     */
+    private static void tailCall(MethodGen m, int i) {
+        CodeBuilder cb = m.cb;
+        Label start = cb.newLabel();
+        Label end = cb.newLabel();
+        Label handler = cb.newLabel();
+        Label fall = cb.newLabel();
+        cb.labelBinding(start);
+        cb.aload(MethodGen.CTX);
+        cb.getstatic(m.cls.self, m.cls.helperField(i), Descs.HELPER).checkcast(Descs.TAIL_CALL_HELPER);
+        m.load(2);
+        m.load(3);
+        cb.loadConstant(0xffffffffL).land();                // u32 index = BPF_R3
+        cb.invokeinterface(Descs.TAIL_CALL_HELPER, "tailCallTarget", Descs.TAIL_TARGET);
+        m.load(1);
+        m.load(2);
+        cb.invokevirtual(Descs.CONTEXT, "tailCall", Descs.TAIL_CALL);
+        cb.labelBinding(end);
+        cb.ifeq(fall);
+        m.emitTailReturn();
+        cb.labelBinding(fall);
+        cb.loadConstant(org.ebpf4j.vm.helper.TailCallHelper.FALL_THROUGH);
+        m.store(0);
         cb.exceptionCatch(start, end, handler, Descs.RUNTIME_EXCEPTION);
         m.coldHandler(handler, b -> {
             m.loadPc(b, i);

@@ -77,6 +77,25 @@ final class JitContext implements RunState.Host {
     }
 
     /**
+     * The inline bpf_tail_call after its slot read: counts a tail call into {@code t} (null: an
+     * empty slot or an index out of range, which fall through uncounted) and hands it over as
+     * {@link #takeTail} does. False if the call falls through.
+     */
+    boolean tailCall(Executable t, long ctxArg, long r2) {
+        if (t == null || !state.tryTailCall(t)) {
+            return false;
+        }
+        if (t instanceof JitExecutable je && je.owner == owner) {
+            tailTarget = je;
+            tailCtx = ctxArg;
+            tailR2 = r2;
+            return true;
+        }
+        retVal = t.run(ctxArg);
+        return true;
+    }
+
+    /**
      * The tail-call trampoline: runs pending targets in frame {@code depth} (r10 = {@code fp})
      * until one exits without tail-calling. Each target replaces the previous one, so the Java stack
      * does not grow with the number of tail calls.
