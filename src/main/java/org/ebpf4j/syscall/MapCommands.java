@@ -17,6 +17,7 @@ import org.ebpf4j.map.MapFlags;
 import org.ebpf4j.map.MapTypes;
 import org.ebpf4j.map.ProgArrayMap;
 import org.ebpf4j.map.ProgRef;
+import org.ebpf4j.rcu.Rcu;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.uapi.MapType;
@@ -125,13 +126,20 @@ final class MapCommands {
         return map.type() == MapType.QUEUE || map.type() == MapType.STACK;
     }
 
-    /** {@code map_lookup_elem}: flags, then fd, then read permission (Linux 6.18 checks flags first). */
+    /**
+     * {@code map_lookup_elem}: flags, then fd, then read permission (Linux 6.18 checks flags first).
+     * The fd is resolved without a reference inside an RCU read-side section (see
+     * {@link Fds#mapInRcu}): a shared refcount bumped and dropped by every command costs
+     * 100+ ns and bounces a cache line between threads; the kernel avoids it the same way.
+     */
     byte[] lookup(Task task, MapElemAttr a) {
         if ((a.flags() & ~MapFlags.BPF_F_LOCK) != 0) {
             throw new BpfException(Errno.EINVAL, "flags 0x" + Long.toHexString(a.flags()) + ": only BPF_F_LOCK is allowed");
         }
-        File.MapFile f = Fds.map(task, a.mapFd(), "map_fd");
+        Rcu.Reader rcu = rt.rcu().reader();
+        rcu.lock();
         try {
+            File.MapFile f = Fds.mapInRcu(task, a.mapFd(), "map_fd");
             requireRead(f, a.mapFd());
             BpfMap map = f.map().map();
             checkLock(map, a.flags());
@@ -141,12 +149,40 @@ final class MapCommands {
             }
             return map.lookup(a.key(), a.flags());
         } finally {
-            f.map().put();
+            rcu.unlock();
         }
     }
 
-    /** {@code map_update_elem}: fd, write permission, F_LOCK, then the map (fd maps resolve their value fd). */
+    /**
+     * {@code map_update_elem}: fd, write permission, F_LOCK, then the map (fd maps resolve their
+     * value fd). Plain maps run inside an RCU section without a reference ({@link Fds#mapInRcu});
+     * maps whose slots hold references ({@link FdValueMap}) take one, since their last put
+     * releases those slots at once and an insert racing it must not leak.
+     */
     void update(Task task, MapElemAttr a) {
+        BpfMap map;
+        Rcu.Reader rcu = rt.rcu().reader();
+        rcu.lock();
+        try {
+            File.MapFile f = Fds.mapInRcu(task, a.mapFd(), "map_fd");
+            requireWrite(f, a.mapFd());
+            map = f.map().map();
+            checkLock(map, a.flags());
+            if (!(map instanceof FdValueMap<?>)) {
+                map.update(a.key(), a.value(), a.flags());
+            }
+        } finally {
+            rcu.unlock();
+        }
+        if (map instanceof FdValueMap<?>) {
+            updateWithRef(task, a);
+            return;
+        }
+        MapWait.maybeWaitBpfPrograms(map, rt.rcu());   // maybe_wait_bpf_programs, on success only [mim hook]
+    }
+
+    /** {@link #update} of an fd-value map, holding a map reference for the command. */
+    private void updateWithRef(Task task, MapElemAttr a) {
         File.MapFile f = Fds.map(task, a.mapFd(), "map_fd");
         try {
             requireWrite(f, a.mapFd());
@@ -188,8 +224,29 @@ final class MapCommands {
         progs.updateObject(a.key(), (ProgRef) prog, a.flags());   // owns the reference, drops it on failure [mim hook]
     }
 
-    /** {@code map_delete_elem}: fd, write permission, then the map. */
+    /** {@code map_delete_elem}: fd, write permission, then the map (as {@link #update}: fd-value maps hold a reference). */
     void delete(Task task, MapElemAttr a) {
+        BpfMap map;
+        Rcu.Reader rcu = rt.rcu().reader();
+        rcu.lock();
+        try {
+            File.MapFile f = Fds.mapInRcu(task, a.mapFd(), "map_fd");
+            requireWrite(f, a.mapFd());
+            map = f.map().map();
+            if (!(map instanceof FdValueMap<?>)) {
+                map.delete(a.key());
+            }
+        } finally {
+            rcu.unlock();
+        }
+        if (map instanceof FdValueMap<?>) {
+            deleteWithRef(task, a);
+            return;
+        }
+        MapWait.maybeWaitBpfPrograms(map, rt.rcu());   // on success only [mim hook]
+    }
+
+    private void deleteWithRef(Task task, MapElemAttr a) {
         File.MapFile f = Fds.map(task, a.mapFd(), "map_fd");
         try {
             requireWrite(f, a.mapFd());
