@@ -155,13 +155,20 @@ public final class BenchCommand implements Callable<Integer> {
             long ctx = local.packet(frame);
             local.newCall();
             long retval = exe.run(ctx);
-            // warm-up: HotSpot must compile the interpreter loop / the generated class first
-            // on one socket, as one kernel TEST_RUN call (new sockets would fill hash_cookie's map)
+            // warm-up: HotSpot must compile the interpreter loop / the generated class first,
+            // each call on a new socket as a kernel TEST_RUN call, so that the first-run paths
+            // (hash_cookie's insert of a new key) are compiled too; the hash maps are emptied
+            // now and then and at the end (see BenchLocal.clearHashMaps)
             long warmUntil = System.nanoTime() + WARMUP_NS;
-            local.newCall();
+            int calls = 0;
             do {
+                local.newCall();
                 timedCall(exe, ctx, repeat);
+                if (++calls % 1024 == 0) {
+                    local.clearHashMaps();
+                }
             } while (System.nanoTime() < warmUntil);
+            local.clearHashMaps();
             long best = Long.MAX_VALUE;
             for (int round = 0; round < ROUNDS; round++) {
                 local.newCall();

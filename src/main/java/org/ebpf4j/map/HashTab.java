@@ -61,7 +61,7 @@ abstract class HashTab extends MapBase {
     private final int[] freeStack;
     private int freeTop;
     private final Lru lruList;
-    private final Runnable noop = () -> {};
+    private final DeferredFree deferred;
 
     /** {@code htab_map_alloc_check}, in its order. */
     static int allocCheck(MapAttr a) {
@@ -157,6 +157,7 @@ abstract class HashTab extends MapBase {
             }
             freeTop = blockElems;
         }
+        this.deferred = new DeferredFree(env.afterGracePeriod(), this::releaseRetired);
     }
 
     /** With BPF_F_NO_COMMON_LRU, max_entries is rounded to a multiple of the CPUs (each list gets its share). */
@@ -224,15 +225,48 @@ abstract class HashTab extends MapBase {
         }
     }
 
-    /** An element left its bucket: reusable once no program can hold it. */
+    /** An element left its bucket: reusable once no program can hold it (batched: {@link DeferredFree}). */
     private void retire(long elem) {
         removed(valueOf(elem, 0));
         if (lru) {
-            int i = index(elem);
-            lruList.remove(i);
-            env.afterGracePeriod().accept(() -> lruList.free(i));
-        } else {
-            env.afterGracePeriod().accept(() -> recycle(elem));
+            lruList.remove(index(elem));
+        }
+        deferred.retire(elem);
+    }
+
+    /** A batch of retired elements has waited its grace period: back to the LRU or the free stack. */
+    private void releaseRetired(long[] elems, int n) {
+        if (lru) {
+            for (int i = 0; i < n; i++) {
+                lruList.free(index(elems[i]));
+            }
+            return;
+        }
+        if (prealloc) {
+            synchronized (freeStack) {
+                for (int i = 0; i < n; i++) {
+                    long e = elems[i];
+                    if (e >= block && e < block + (long) blockElems * elemSize) {
+                        freeStack[freeTop++] = index(e);
+                        elems[i] = 0;
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (elems[i] != 0) {
+                arena.free(elems[i], elemSize);   // a spare taken from the arena when the block ran dry
+            }
+        }
+    }
+
+    /** Retired elements outside the preallocated block go back to the arena with the map. */
+    private void freeRetiredSpares(long[] elems, int n) {
+        for (int i = 0; i < n; i++) {
+            long e = elems[i];
+            if (!(prealloc && e >= block && e < block + (long) blockElems * elemSize)) {
+                arena.free(e, elemSize);
+            }
         }
     }
 
@@ -697,6 +731,7 @@ abstract class HashTab extends MapBase {
 
     @Override
     protected void freeStorage() {
+        deferred.drain(this::freeRetiredSpares);
         if (prealloc) {
             arena.free(block, (long) blockElems * elemSize);
             return;

@@ -27,6 +27,25 @@ final class Fds {
         return mf;
     }
 
+    /**
+     * {@code fdget} + {@code __bpf_map_get} without a reference, for the element commands: the
+     * caller must be inside a read-side section of the runtime's RCU and must not keep the map
+     * past it. A close racing the command may drop the last reference meanwhile; the map then
+     * dies (id gone, storage freed after a grace period), which cannot happen before the section
+     * ends, so the command still works on valid memory, as the kernel's command works on the
+     * file {@code fdget} pinned. EBADF if not open or already dead, EINVAL if not a map.
+     */
+    static File.MapFile mapInRcu(Task task, int fd, String field) {
+        File f = task.fds().get(fd);
+        if (!(f instanceof File.MapFile mf)) {
+            throw new BpfException(Errno.EINVAL, field + " " + fd + " is a " + f.what() + " fd, not a map");
+        }
+        if (!mf.map().alive()) {
+            throw new BpfException(Errno.EBADF, field + " " + fd + " was closed");
+        }
+        return mf;
+    }
+
     /** {@code bpf_prog_get}: EBADF if not open, EINVAL if not a program; the reference is the caller's. */
     static ProgObject prog(Task task, int fd, String field) {
         File f = task.fds().get(fd);

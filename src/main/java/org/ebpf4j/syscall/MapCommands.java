@@ -18,6 +18,7 @@ import org.ebpf4j.map.MapTypes;
 import org.ebpf4j.map.OwnerKeyedMap;
 import org.ebpf4j.map.ProgArrayMap;
 import org.ebpf4j.map.ProgRef;
+import org.ebpf4j.rcu.Rcu;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.uapi.MapType;
@@ -126,13 +127,20 @@ final class MapCommands {
         return map.type() == MapType.QUEUE || map.type() == MapType.STACK;
     }
 
-    /** {@code map_lookup_elem}: flags, then fd, then read permission (Linux 6.18 checks flags first). */
+    /**
+     * {@code map_lookup_elem}: flags, then fd, then read permission (Linux 6.18 checks flags first).
+     * The fd is resolved without a reference inside an RCU read-side section (see
+     * {@link Fds#mapInRcu}): a shared refcount bumped and dropped by every command costs
+     * 100+ ns and bounces a cache line between threads; the kernel avoids it the same way.
+     */
     byte[] lookup(Task task, MapElemAttr a) {
         if ((a.flags() & ~MapFlags.BPF_F_LOCK) != 0) {
             throw new BpfException(Errno.EINVAL, "flags 0x" + Long.toHexString(a.flags()) + ": only BPF_F_LOCK is allowed");
         }
-        File.MapFile f = Fds.map(task, a.mapFd(), "map_fd");
+        Rcu.Reader rcu = rt.rcu().reader();
+        rcu.lock();
         try {
+            File.MapFile f = Fds.mapInRcu(task, a.mapFd(), "map_fd");
             requireRead(f, a.mapFd());
             BpfMap map = f.map().map();
             checkLock(map, a.flags());
@@ -145,12 +153,40 @@ final class MapCommands {
             }
             return map.lookup(a.key(), a.flags());
         } finally {
-            f.map().put();
+            rcu.unlock();
         }
     }
 
-    /** {@code map_update_elem}: fd, write permission, F_LOCK, then the map (fd maps resolve their value fd). */
+    /**
+     * {@code map_update_elem}: fd, write permission, F_LOCK, then the map (fd maps resolve their
+     * value fd). Plain maps run inside an RCU section without a reference ({@link Fds#mapInRcu});
+     * maps whose slots hold references ({@link FdValueMap}) take one, since their last put
+     * releases those slots at once and an insert racing it must not leak.
+     */
     void update(Task task, MapElemAttr a) {
+        BpfMap map;
+        Rcu.Reader rcu = rt.rcu().reader();
+        rcu.lock();
+        try {
+            File.MapFile f = Fds.mapInRcu(task, a.mapFd(), "map_fd");
+            requireWrite(f, a.mapFd());
+            map = f.map().map();
+            checkLock(map, a.flags());
+            if (!needsRef(map)) {
+                map.update(a.key(), a.value(), a.flags());
+            }
+        } finally {
+            rcu.unlock();
+        }
+        if (needsRef(map)) {
+            updateWithRef(task, a);
+            return;
+        }
+        MapWait.maybeWaitBpfPrograms(map, rt.rcu());   // maybe_wait_bpf_programs, on success only [mim hook]
+    }
+
+    /** {@link #update} of an fd-value map, holding a map reference for the command. */
+    private void updateWithRef(Task task, MapElemAttr a) {
         File.MapFile f = Fds.map(task, a.mapFd(), "map_fd");
         try {
             requireWrite(f, a.mapFd());
@@ -225,8 +261,38 @@ final class MapCommands {
         map.deleteOwner(ownerKey(task, map, a.key()));
     }
 
-    /** {@code map_delete_elem}: fd, write permission, then the map. */
+    /**
+     * Maps whose commands run holding a reference rather than inside an RCU section: fd-value maps
+     * (their last put releases slots at once) and owner-keyed maps (the key is another fd whose
+     * owner the update may create storage on).
+     */
+    private static boolean needsRef(BpfMap map) {
+        return map instanceof FdValueMap<?> || map instanceof OwnerKeyedMap<?>;
+    }
+
+    /** {@code map_delete_elem}: fd, write permission, then the map (as {@link #update}: fd-value maps hold a reference). */
     void delete(Task task, MapElemAttr a) {
+        BpfMap map;
+        Rcu.Reader rcu = rt.rcu().reader();
+        rcu.lock();
+        try {
+            File.MapFile f = Fds.mapInRcu(task, a.mapFd(), "map_fd");
+            requireWrite(f, a.mapFd());
+            map = f.map().map();
+            if (!needsRef(map)) {
+                map.delete(a.key());
+            }
+        } finally {
+            rcu.unlock();
+        }
+        if (needsRef(map)) {
+            deleteWithRef(task, a);
+            return;
+        }
+        MapWait.maybeWaitBpfPrograms(map, rt.rcu());   // on success only [mim hook]
+    }
+
+    private void deleteWithRef(Task task, MapElemAttr a) {
         File.MapFile f = Fds.map(task, a.mapFd(), "map_fd");
         try {
             requireWrite(f, a.mapFd());
@@ -234,8 +300,8 @@ final class MapCommands {
                 deleteOwned(task, owned, a);
             } else {
                 f.map().map().delete(a.key());
-                MapWait.maybeWaitBpfPrograms(f.map().map(), rt.rcu());   // on success only [mim hook]
             }
+            MapWait.maybeWaitBpfPrograms(f.map().map(), rt.rcu());   // on success only [mim hook]
         } finally {
             f.map().put();
         }
