@@ -43,6 +43,9 @@ public final class Runtime implements AutoCloseable {
     private final int maxFds;
     private final int unprivilegedBpfDisabled;
     private volatile boolean closed;
+    private final org.ebpf4j.btf.Btf kernelBtf;
+    private final org.ebpf4j.kernel.task.KernelMirrors mirrors;
+    private final org.ebpf4j.kernel.trace.Tracepoints tracepoints;
     private final org.ebpf4j.kernel.prog.ProgEnv progs;
 
     private Runtime(Builder b) {
@@ -55,6 +58,9 @@ public final class Runtime implements AutoCloseable {
         this.nextPid = new AtomicInteger(b.firstPid);
         this.maxFds = b.maxFds;
         this.unprivilegedBpfDisabled = b.unprivilegedBpfDisabled;
+        this.kernelBtf = org.ebpf4j.btf.Btf.modelKernel();
+        this.mirrors = new org.ebpf4j.kernel.task.KernelMirrors(arena, rcu, cgroups, kernelBtf);
+        this.tracepoints = new org.ebpf4j.kernel.trace.Tracepoints(this);
         this.progs = new org.ebpf4j.kernel.prog.ProgEnv(this);   // last: it reads the fields above
     }
 
@@ -142,6 +148,15 @@ public final class Runtime implements AutoCloseable {
 
     /** The cgroup v2 hierarchy with its BPF attachments. */
     public org.ebpf4j.kernel.cgroup.CgroupTree cgroups() { return cgroups; }
+
+    /** The BTF of the modelled kernel ({@code /sys/kernel/btf/vmlinux}): CO-RE target, attach_btf_id and kfunc names. */
+    public org.ebpf4j.btf.Btf kernelBtf() { return kernelBtf; }
+
+    /** The arena mirrors of tasks and cgroups ({@code task_struct}, {@code cgroup} ...) programs read. */
+    public org.ebpf4j.kernel.task.KernelMirrors mirrors() { return mirrors; }
+
+    /** The raw tracepoints ({@code sys_enter}) tracing programs attach to. */
+    public org.ebpf4j.kernel.trace.Tracepoints tracepoints() { return tracepoints; }
 
     /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
     public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }

@@ -54,7 +54,13 @@ public final class ProgEnv {
                 ThreadLocalRandom.current().nextLong()).registerInto(helpers);
         new org.ebpf4j.kernel.helpers.CgroupRetvalHelpers(runtime.arena(), runCtx::get).registerInto(helpers);
         storageOwners = new OwnerTable(runtime.arena());
-        LocalStorageHelpers.register(helpers, runtime.mapRegistry(), storageOwners);
+        // task_struct / cgroup pointers come from the mirrors (bpf_get_current_task_btf ...), other owners from the table
+        org.ebpf4j.kernel.task.KernelMirrors mirrors = runtime.mirrors();
+        LocalStorageHelpers.register(helpers, runtime.mapRegistry(), addr -> {
+            org.ebpf4j.map.storage.StorageOwner o = mirrors.ownerAt(addr);
+            return o != null ? o : storageOwners.ownerAt(addr);
+        });
+        new org.ebpf4j.kernel.task.TaskHelpers(runtime.arena(), mirrors, current::get).registerInto(helpers);
         CgroupStorageMap.registerHelper(helpers, runtime.mapRegistry(), cgroupStorageCtx);
         engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
         loader = new ProgLoader(this);
