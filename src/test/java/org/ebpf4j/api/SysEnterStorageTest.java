@@ -105,4 +105,54 @@ class SysEnterStorageTest {
             b.close();
         }
     }
+
+    @Test
+    void taskStorageKeyedByPidfd() {
+        cgroups.mkdir("/svc/web");
+        long svc = cgroups.id("/svc");
+        long web = cgroups.id("/svc/web");
+        Task worker = rt.spawn("nginx-worker-process", 1000, 1000);   // comm is cut to 15 bytes
+        Task idle = rt.spawn("idle", 0, 0);
+        cgroups.move(worker, "/svc/web");
+
+        try (BpfObject o = load("task_storage_tp_btf")) {
+            MapHandle stats = o.map("task_stats");
+            Link link = o.program("count_task").attach();
+            for (int i = 0; i < 3; i++) {
+                worker.syscall(SyscallNr.SENDTO, 7 + i, 0, 0);
+            }
+            int pidfd = loader.pidfdOpen(worker.pid());
+            int idleFd = loader.pidfdOpen(idle.pid());
+            byte[] v = stats.lookup(MapHandle.le32(pidfd));
+            assertNotNull(v, "the worker has TASK_STORAGE");
+            assertEquals(3, le64(v, 0), "three syscalls");
+            assertEquals(SyscallNr.SENDTO, le64(v, 8), "ctx[1] is the syscall id");
+            assertEquals(SyscallNr.SENDTO, le64(v, 16), "bpf_task_pt_regs(task)->orig_ax");
+            assertEquals(9, le64(v, 24), "regs->di is the first argument of the last call");
+            assertEquals(web, le64(v, 32), "bpf_get_current_cgroup_id");
+            assertEquals(svc, le64(v, 40), "bpf_get_current_ancestor_cgroup_id(1)");
+            assertEquals(web, le64(v, 48), "task->cgroups->dfl_cgrp->kn->id");
+            assertEquals(worker.pid(), le32(v, 56));
+            assertEquals(worker.tgid(), le32(v, 60));
+            assertEquals("nginx-worker-pr", new String(v, 64, 15, StandardCharsets.UTF_8));
+            assertEquals(0, v[79], "comm is NUL-terminated");
+            assertNull(stats.lookup(MapHandle.le32(idleFd)), "a task that made no syscall has none");
+
+            // the loader's own bpf(2) calls are syscalls too: its storage exists and grows
+            int self = loader.pidfdOpen(loader.pid());
+            long before = le64(stats.lookup(MapHandle.le32(self)), 0);
+            long after = le64(stats.lookup(MapHandle.le32(self)), 0);
+            assertEquals(before + 1, after, "each lookup is one bpf(2) entry");
+            assertEquals(Task.ROOT_CGROUP_ID, le64(stats.lookup(MapHandle.le32(self)), 32));
+
+            // the task exits: its storage goes with it; the pidfd then names no task
+            worker.exit();
+            BpfException e = assertThrows(BpfException.class, () -> bpf.mapLookupElem(loader, stats.fd(), MapHandle.le32(pidfd)));
+            assertEquals(Errno.ENOENT, e.errno(), "pid_task() finds no task: ENOENT (spec §5.1)");
+            link.close();
+            for (int fd : new int[] {pidfd, idleFd, self}) {
+                loader.fds().close(fd);
+            }
+        }
+    }
 }
