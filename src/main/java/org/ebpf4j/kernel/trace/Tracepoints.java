@@ -9,8 +9,9 @@ import org.ebpf4j.kernel.task.TaskMirror;
  * The raw tracepoints of one runtime ({@code __start__bpf_raw_tp} .. {@code __stop__bpf_raw_tp}
  * and {@code bpf_get_raw_tracepoint}, kernel/trace/bpf_trace.c). ebpf4j models one:
  * {@code sys_enter(struct pt_regs *regs, long id)}, fired by {@link Task#syscall} on every
- * modelled syscall. Deviation: {@code sys_exit} and the other kernel tracepoints do not exist
- * here (attaching to them answers ENOENT, as for an unknown name on Linux).
+ * modelled syscall. Deviation: {@code sys_exit} and the other kernel tracepoints do not fire
+ * here; attaching to them answers ENOENT, as for an unknown name on Linux (the model kernel's BTF
+ * also has {@code btf_trace_sched_switch}, so such tp_btf programs load but cannot attach).
  */
 public final class Tracepoints {
     /** {@code include/trace/events/syscalls.h}: {@code TP_PROTO(struct pt_regs *regs, long id)}. */
