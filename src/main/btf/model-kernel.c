@@ -120,6 +120,40 @@ struct task_struct {
 	struct css_set *cgroups;
 };
 
+/* arch/x86/include/asm/ptrace.h (x86-64): what a syscall entry saves; sys_enter's regs */
+struct pt_regs {
+	unsigned long r15;
+	unsigned long r14;
+	unsigned long r13;
+	unsigned long r12;
+	unsigned long bp;
+	unsigned long bx;
+	unsigned long r11;
+	unsigned long r10;
+	unsigned long r9;
+	unsigned long r8;
+	unsigned long ax;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+	unsigned long ip;
+	unsigned long cs;
+	unsigned long flags;
+	unsigned long sp;
+	unsigned long ss;
+};
+
+/*
+ * include/trace/events/syscalls.h through include/trace/bpf_probe.h: each raw tracepoint has a
+ * "btf_trace_<name>" typedef whose first argument is the probe's data; tp_btf programs name
+ * it by attach_btf_id and get the other arguments as their context.
+ */
+typedef void (*btf_trace_sys_enter)(void *__data, struct pt_regs *regs, long id);
+typedef void (*btf_trace_sched_switch)(void *__data, bool preempt, struct task_struct *prev,
+		struct task_struct *next, unsigned int prev_state);
+
 struct in6_addr {
 	union {
 		__u8 u6_addr8[16];
@@ -202,4 +236,32 @@ __attribute__((used, noinline)) int ebpf4j_model_pointee_types(struct css_set *c
 		enum sock_type type)
 {
 	return type;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_trace_types(btf_trace_sys_enter enter,
+		btf_trace_sched_switch sched_switch, struct pt_regs *regs)
+{
+	return 0;
+}
+
+/*
+ * kfuncs of kernel/bpf/helpers.c that ebpf4j implements: libbpf resolves a kfunc call by the
+ * FUNC of that name in the kernel's BTF. Bodies are placeholders, never run.
+ */
+__attribute__((used, noinline)) struct cgroup *bpf_cgroup_from_id(u64 cgid)
+{
+	return (struct cgroup *)0;
+}
+
+__attribute__((used, noinline)) void bpf_cgroup_release(struct cgroup *cgrp)
+{
+}
+
+__attribute__((used, noinline)) struct task_struct *bpf_task_from_pid(__s32 pid)
+{
+	return (struct task_struct *)0;
+}
+
+__attribute__((used, noinline)) void bpf_task_release(struct task_struct *p)
+{
 }

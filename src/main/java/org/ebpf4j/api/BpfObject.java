@@ -254,7 +254,7 @@ public final class BpfObject implements AutoCloseable {
             AttachType eat = p.expectedAttachType();
             ProgLoadAttr attr = new ProgLoadAttr(p.progType().value(), insns, spec.license(), 0, null, 0,
                     spec.kernVersion(), p.kind().progFlags(), kernelName(p.name()), 0, eat == null ? 0 : eat.value(),
-                    0, 0, 0, null);
+                    0, attachBtfId(p), 0, null);
             int fd;
             try {
                 fd = bpf.progLoad(task, attr);
@@ -273,6 +273,23 @@ public final class BpfObject implements AutoCloseable {
             }
             programs.put(p.name(), new Program(bpf, task, p, fd));
         }
+    }
+
+    /**
+     * libbpf's {@code libbpf_find_attach_btf_id} for SEC_ATTACH_BTF programs: the kernel BTF id of
+     * {@code btf_trace_NAME} (tp_btf) or of the FUNC {@code NAME} (fentry, fexit, lsm ...); ESRCH
+     * when the kernel has no such type. 0 for programs that attach otherwise.
+     */
+    private int attachBtfId(ProgramSpec p) {
+        boolean rawTp = p.expectedAttachType() == AttachType.TRACE_RAW_TP;
+        if (!p.kind().attachBtf() || !rawTp) {
+            return 0;   // deviation: fentry/fexit/lsm targets are not modelled; they load without one
+        }
+        org.ebpf4j.btf.Btf kernel = runtime.kernelBtf();
+        String name = (rawTp ? "btf_trace_" : "") + p.kind().attachTarget();
+        Class<? extends org.ebpf4j.btf.BtfType> kind = rawTp ? org.ebpf4j.btf.BtfType.Typedef.class : org.ebpf4j.btf.BtfType.Func.class;
+        return kernel.findByName(name, kind).map(org.ebpf4j.btf.BtfType::id).orElseThrow(() -> new BpfLoadException(Errno.ESRCH,
+                "program '" + p.name() + "': failed to find kernel BTF type ID of '" + p.kind().attachTarget() + "'", null));
     }
 
     /** The relocations libbpf applies before BPF_PROG_LOAD: map fds into ld_imm64. */

@@ -1,11 +1,14 @@
 package org.ebpf4j.api;
 
 import org.ebpf4j.elf.ProgramSpec;
+import org.ebpf4j.kernel.link.Attrs;
 import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.prog.ProgInfo;
 import org.ebpf4j.kernel.prog.TestRunAttr;
 import org.ebpf4j.kernel.prog.TestRunResult;
 import org.ebpf4j.syscall.Bpf;
+import org.ebpf4j.uapi.AttachType;
+import org.ebpf4j.uapi.ProgType;
 
 /**
  * A loaded program of a {@link BpfObject} (libbpf's {@code struct bpf_program}): its spec, its fd,
@@ -44,6 +47,24 @@ public final class Program implements CgroupAttachable {
     public TestRunResult testRun(TestRunAttr attr) {
         return bpf.progTestRun(task, new TestRunAttr(fd, attr.dataIn(), attr.dataSizeOut(), attr.ctxIn(), attr.ctxSizeOut(),
                 attr.repeat(), attr.flags(), attr.cpu(), attr.batchSize(), attr.duration()));
+    }
+
+    /**
+     * libbpf's {@code bpf_program__attach} for tracing programs: a {@code tp_btf/NAME} program
+     * through BPF_LINK_CREATE (BPF_TRACE_RAW_TP), a {@code raw_tp/NAME} (raw_tracepoint/NAME)
+     * program through BPF_RAW_TRACEPOINT_OPEN with NAME. The program then runs on every event
+     * (for {@code sys_enter}: every modelled syscall of every task) until the link is closed.
+     */
+    public Link attach() {
+        ProgType type = spec.progType();
+        if (type == ProgType.TRACING && spec.expectedAttachType() == AttachType.TRACE_RAW_TP) {
+            return new Link(bpf, task, bpf.linkCreate(task, Attrs.LinkCreate.of(fd, 0, AttachType.TRACE_RAW_TP.value())));
+        }
+        if (type == ProgType.RAW_TRACEPOINT || type == ProgType.RAW_TRACEPOINT_WRITABLE) {
+            return new Link(bpf, task, bpf.rawTracepointOpen(task,
+                    org.ebpf4j.kernel.trace.RawTracepointOpenAttr.of(spec.kind().attachTarget(), fd)));
+        }
+        throw new IllegalStateException(this + ": attach() knows tp_btf and raw_tp programs; cgroup programs use attachCgroup");
     }
 
     /** BPF_OBJ_GET_INFO_BY_FD. */

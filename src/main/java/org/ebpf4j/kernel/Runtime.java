@@ -43,6 +43,9 @@ public final class Runtime implements AutoCloseable {
     private final int maxFds;
     private final int unprivilegedBpfDisabled;
     private volatile boolean closed;
+    private final org.ebpf4j.btf.Btf kernelBtf;
+    private final org.ebpf4j.kernel.task.KernelMirrors mirrors;
+    private final org.ebpf4j.kernel.trace.Tracepoints tracepoints;
     private final org.ebpf4j.kernel.prog.ProgEnv progs;
     /** {@code current->bpf_ctx}'s legacy-storage part: what bpf_get_local_storage reads during a cgroup run. */
     private final org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx = new org.ebpf4j.map.storage.CgroupStorageRunCtx();
@@ -58,13 +61,14 @@ public final class Runtime implements AutoCloseable {
         this.nextPid = new AtomicInteger(b.firstPid);
         this.maxFds = b.maxFds;
         this.unprivilegedBpfDisabled = b.unprivilegedBpfDisabled;
+        this.kernelBtf = org.ebpf4j.btf.Btf.modelKernel();
+        this.mirrors = new org.ebpf4j.kernel.task.KernelMirrors(arena, rcu, cgroups, kernelBtf);
+        this.tracepoints = new org.ebpf4j.kernel.trace.Tracepoints(this);
         this.progs = new org.ebpf4j.kernel.prog.ProgEnv(this);   // it reads the fields above
         // init_net, and the helpers of the socket and cgroup hooks in the one helper table
         // (which program type may call which is ProgTypes' business, as get_func_proto's).
         this.net = new org.ebpf4j.kernel.net.Net(this, cgroups);
         new org.ebpf4j.kernel.net.NetHelpers(net).registerInto(progs.helpers());
-        org.ebpf4j.map.storage.LocalStorageHelpers.register(progs.helpers(), mapRegistry, net::socketAt);
-        org.ebpf4j.map.storage.CgroupStorageMap.registerHelper(progs.helpers(), mapRegistry, cgroupStorageCtx);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -151,6 +155,15 @@ public final class Runtime implements AutoCloseable {
 
     /** The cgroup v2 hierarchy with its BPF attachments. */
     public org.ebpf4j.kernel.cgroup.CgroupTree cgroups() { return cgroups; }
+
+    /** The BTF of the modelled kernel ({@code /sys/kernel/btf/vmlinux}): CO-RE target, attach_btf_id and kfunc names. */
+    public org.ebpf4j.btf.Btf kernelBtf() { return kernelBtf; }
+
+    /** The arena mirrors of tasks and cgroups ({@code task_struct}, {@code cgroup} ...) programs read. */
+    public org.ebpf4j.kernel.task.KernelMirrors mirrors() { return mirrors; }
+
+    /** The raw tracepoints ({@code sys_enter}) tracing programs attach to. */
+    public org.ebpf4j.kernel.trace.Tracepoints tracepoints() { return tracepoints; }
 
     /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
     public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }

@@ -3,6 +3,8 @@ package org.ebpf4j.kernel;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import org.ebpf4j.kernel.task.TaskMirror;
+import org.ebpf4j.kernel.trace.SyscallNr;
 import org.ebpf4j.map.storage.LocalStorage;
 import org.ebpf4j.map.storage.TaskStorageOwner;
 
@@ -26,6 +28,8 @@ public final class Task implements TaskStorageOwner {
     private volatile boolean exited;
     /** {@code task->bpf_storage} (TASK_STORAGE). */
     private final AtomicReference<LocalStorage> bpfStorage = new AtomicReference<>();
+    /** Its {@code struct task_struct} in the arena (what bpf_get_current_task_btf returns). */
+    private final TaskMirror mirror;
 
     Task(Runtime runtime, int pid, String comm, int uid, int gid, Set<Cap> caps, int maxFds) {
         this.runtime = runtime;
@@ -35,6 +39,7 @@ public final class Task implements TaskStorageOwner {
         this.gid = gid;
         this.caps = caps.isEmpty() ? EnumSet.noneOf(Cap.class) : EnumSet.copyOf(caps);
         this.fds = new FdTable(maxFds);
+        this.mirror = runtime.mirrors().newTask(this);   // last: it reads the fields above
     }
 
     public Runtime runtime() { return runtime; }
@@ -58,7 +63,41 @@ public final class Task implements TaskStorageOwner {
     /** The cgroup the task runs in (the cgroup work moves tasks; root until then). */
     public long cgroupId() { return cgroupId; }
 
-    public void setCgroupId(long id) { this.cgroupId = id; }
+    /**
+     * Moves the task (the cgroup work's {@code cgroup_migrate}): {@code task->cgroups} of its
+     * mirror is republished before this returns. An id naming no online cgroup leaves the mirror
+     * in the root's css_set.
+     */
+    public void setCgroupId(long id) {
+        long from = this.cgroupId;
+        this.cgroupId = id;
+        runtime.mirrors().moved(mirror, from, id);
+    }
+
+    /** The task's {@code struct task_struct} in the arena. */
+    public TaskMirror mirror() { return mirror; }
+
+    /**
+     * The modelled syscall entry ({@code do_syscall_64} → {@code syscall_enter_from_user_mode}):
+     * saves the number and up to six arguments in the task's {@code pt_regs} and fires the
+     * {@code sys_enter} raw tracepoint with {@code (regs, nr)}, running attached programs as
+     * this task. Every modelled syscall surface calls it first (bpf(2) commands, socket calls,
+     * pidfd_open); numbers are x86-64's ({@link SyscallNr}).
+     */
+    public void syscall(int nr, long... args) { runtime.tracepoints().sysEnter(this, nr, args); }
+
+    /**
+     * pidfd_open(2) of {@code pid} (flags 0): an fd naming that process, which TASK_STORAGE takes
+     * as its key. ESRCH if no live task has this pid.
+     */
+    public int pidfdOpen(int pid) {
+        syscall(SyscallNr.PIDFD_OPEN, pid, 0);
+        Task target = runtime.task(pid);
+        if (target == null) {
+            throw new org.ebpf4j.uapi.BpfException(org.ebpf4j.uapi.Errno.ESRCH, "pidfd_open: no process " + pid);
+        }
+        return fds.install(new File.Other(new PidFd(target), "pidfd", File.FMODE_READ));
+    }
 
     public boolean exited() { return exited; }
 
@@ -71,6 +110,7 @@ public final class Task implements TaskStorageOwner {
         fds.closeAll();
         runtime.reap(this);
         LocalStorage.destroy(this);   // __put_task_struct → bpf_task_storage_free (exit = reap here)
+        runtime.mirrors().exited(mirror, cgroupId);   // put_task_struct_rcu_user: freed after a grace period
     }
 
     @Override

@@ -72,8 +72,14 @@ public interface Bpf {
      */
     org.ebpf4j.kernel.link.Attrs.ProgQueryOut progQuery(Task task, org.ebpf4j.kernel.link.Attrs.ProgQuery attr);
 
-    /** BPF_LINK_CREATE (spec §7.1): a cgroup link fd; other targets EINVAL. */
+    /** BPF_LINK_CREATE (spec §7.1): a cgroup link fd, or a raw tracepoint link for BPF_TRACE_RAW_TP; other targets EINVAL. */
     int linkCreate(Task task, org.ebpf4j.kernel.link.Attrs.LinkCreate attr);
+
+    /**
+     * BPF_RAW_TRACEPOINT_OPEN: attaches a raw_tp (by name) or tp_btf (name NULL, target from
+     * attach_btf_id) program to a raw tracepoint ({@code sys_enter}); a link fd.
+     */
+    int rawTracepointOpen(Task task, org.ebpf4j.kernel.trace.RawTracepointOpenAttr attr);
 
     /** BPF_LINK_UPDATE (spec §7.3): ENOLINK once defunct, EPERM when BPF_F_REPLACE's old_prog_fd does not match. */
     void linkUpdate(Task task, org.ebpf4j.kernel.link.Attrs.LinkUpdate attr);

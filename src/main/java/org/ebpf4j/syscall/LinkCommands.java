@@ -6,6 +6,8 @@ import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.link.Attrs;
 import org.ebpf4j.kernel.link.CgroupAttachCommands;
 import org.ebpf4j.kernel.link.CgroupLink;
+import org.ebpf4j.kernel.trace.RawTpLink;
+import org.ebpf4j.kernel.trace.TraceAttachCommands;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 
@@ -20,8 +22,12 @@ import org.ebpf4j.uapi.Errno;
  */
 final class LinkCommands {
     private final CgroupAttachCommands cgroups;
+    private final TraceAttachCommands traces;
 
-    LinkCommands(Runtime rt) { this.cgroups = new CgroupAttachCommands(rt); }
+    LinkCommands(Runtime rt, TraceAttachCommands traces) {
+        this.cgroups = new CgroupAttachCommands(rt);
+        this.traces = traces;
+    }
 
     /** The cgroup bodies (cgroupfs helpers included), for callers that model cgroups directly. */
     CgroupAttachCommands cgroups() { return cgroups; }
@@ -32,7 +38,13 @@ final class LinkCommands {
 
     Attrs.ProgQueryOut progQuery(Task t, Attrs.ProgQuery q) { return cgroups.progQuery(t, q); }
 
-    int linkCreate(Task t, Attrs.LinkCreate a) { return cgroups.linkCreate(t, a); }
+    /** {@code link_create} dispatches on the program's type: tracing programs to raw tracepoints, the rest to cgroups. */
+    int linkCreate(Task t, Attrs.LinkCreate a) {
+        if (t.fds().peek(a.progFd()) instanceof File.ProgFile pf && TraceAttachCommands.handles(pf.prog().progType())) {
+            return traces.linkCreate(t, a);
+        }
+        return cgroups.linkCreate(t, a);
+    }
 
     void linkUpdate(Task t, Attrs.LinkUpdate a) { cgroups.linkUpdate(t, a); }
 
@@ -49,6 +61,9 @@ final class LinkCommands {
         }
         if (lf.link() instanceof CgroupLink) {
             return cgroups.linkFdinfo(t, fd);
+        }
+        if (lf.link() instanceof RawTpLink rl) {
+            return rl.fdinfo();
         }
         throw new BpfException(Errno.EINVAL, "fd " + fd + ": " + lf.link().describe() + " has no fdinfo model");
     }

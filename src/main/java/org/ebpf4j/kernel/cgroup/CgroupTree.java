@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 import org.ebpf4j.map.storage.LocalStorage;
 import org.ebpf4j.uapi.BpfException;
@@ -27,6 +28,8 @@ public final class CgroupTree {
     private final Cgroup root;
     private final CgroupBpf bpf;
     private long nextId = ROOT_ID + 1;
+    /** Told of each cgroup whose BPF state was released (the runtime frees its arena mirror then). */
+    private volatile Consumer<Cgroup> releaseListener = c -> {};
 
     /**
      * @param populated whether a live task runs in the cgroup with this id (rmdir then fails
@@ -41,6 +44,9 @@ public final class CgroupTree {
 
     /** A tree whose cgroups never hold tasks (unit tests, benchmarks). */
     public CgroupTree() { this(id -> false); }
+
+    /** Sets who is told, after its CGRP_STORAGE is destroyed, that a cgroup was released (one listener). */
+    public void setReleaseListener(Consumer<Cgroup> listener) { this.releaseListener = listener; }
 
     /** {@code cgroup_mutex}. Reentrant: a release triggered while it is held runs inline. */
     public ReentrantLock lock() { return cgroupMutex; }
@@ -180,6 +186,7 @@ public final class CgroupTree {
         }
         // css_free_rwork_fn → bpf_cgrp_storage_free: the model frees the cgroup with its BPF state
         LocalStorage.destroy(c);
+        releaseListener.accept(c);
         for (Cgroup p = c.parent(); p != null; p = p.parent()) {
             p.bpfPut();
         }

@@ -10,6 +10,7 @@ import org.ebpf4j.kernel.Cap;
 import org.ebpf4j.kernel.File;
 import org.ebpf4j.kernel.Runtime;
 import org.ebpf4j.kernel.Task;
+import org.ebpf4j.kernel.trace.SyscallNr;
 import org.ebpf4j.kernel.cgroup.CgRunCtx;
 import org.ebpf4j.kernel.cgroup.Cgroup;
 import org.ebpf4j.kernel.cgroup.CgroupHook;
@@ -97,6 +98,7 @@ public final class Net {
      * sock_create programs run and may refuse (EPERM, or what they set with bpf_set_retval).
      */
     public int socket(Task task, int family, int type, int protocol) {
+        task.syscall(SyscallNr.SOCKET, family, type, protocol);
         if (family != SockAddr.AF_INET && family != SockAddr.AF_INET6) {
             throw new BpfException(Errno.EAFNOSUPPORT, "socket: family " + family + " (only AF_INET 2 and AF_INET6 10)");
         }
@@ -130,7 +132,10 @@ public final class Net {
     }
 
     /** close(2) of a socket fd (or any fd): the last fd of a socket releases it. */
-    public void close(Task task, int fd) { task.fds().close(fd); }
+    public void close(Task task, int fd) {
+        task.syscall(SyscallNr.CLOSE, fd);
+        task.fds().close(fd);
+    }
 
     /**
      * {@code pidfd_getfd(2)}: a new fd in {@code to} for the socket behind {@code from}'s
@@ -193,6 +198,7 @@ public final class Net {
      * (the bind is undone).
      */
     public synchronized void bind(Task task, int fd, SockAddr addr) {
+        task.syscall(SyscallNr.BIND, fd);
         Socket s = sock(task, fd);
         if (addr.family() != s.family) {
             throw new BpfException(Errno.EAFNOSUPPORT, "bind: address family " + addr.family() + " on an AF " + s.family + " socket");
@@ -230,6 +236,7 @@ public final class Net {
      * destination, EPERM on deny); UDP records the peer, TCP runs the handshake ({@link Tcp}).
      */
     public synchronized void connect(Task task, int fd, SockAddr addr) {
+        task.syscall(SyscallNr.CONNECT, fd);
         Socket s = sock(task, fd);
         if (addr.family() != s.family) {
             throw new BpfException(Errno.EAFNOSUPPORT, "connect: address family " + addr.family() + " on an AF " + s.family + " socket");
@@ -255,6 +262,7 @@ public final class Net {
 
     /** listen(2): EOPNOTSUPP on UDP, EINVAL unless closed or listening; autobinds; TCP_LISTEN_CB. */
     public synchronized void listen(Task task, int fd, int backlog) {
+        task.syscall(SyscallNr.LISTEN, fd, backlog);
         Socket s = sock(task, fd);
         if (s.type != Socket.SOCK_STREAM) {
             throw new BpfException(Errno.EOPNOTSUPP, "listen on a datagram socket");
@@ -274,6 +282,7 @@ public final class Net {
 
     /** accept(2), non-blocking: EINVAL if not listening, EAGAIN if no connection waits. */
     public int accept(Task task, int fd) {
+        task.syscall(SyscallNr.ACCEPT, fd);
         Socket child;
         synchronized (this) {
             Socket s = sock(task, fd);
@@ -303,6 +312,7 @@ public final class Net {
      * a drop with congestion notification). TCP: ENOTCONN unless established. Returns the bytes sent.
      */
     public synchronized int sendto(Task task, int fd, byte[] data, SockAddr dst) {
+        task.syscall(SyscallNr.SENDTO, fd, data == null ? 0 : data.length);
         Socket s = sock(task, fd);
         if (s.type == Socket.SOCK_STREAM) {
             return tcp.send(s, task, data);
@@ -316,6 +326,7 @@ public final class Net {
      * if nothing waits; TCP: ENOTCONN unless connected, an empty result at end of stream.
      */
     public synchronized Socket.Datagram recvfrom(Task task, int fd, int max) {
+        task.syscall(SyscallNr.RECVFROM, fd, max);
         Socket s = sock(task, fd);
         if (s.type == Socket.SOCK_STREAM) {
             return tcp.recv(s, task, max);
@@ -333,6 +344,7 @@ public final class Net {
 
     /** getsockname(2): the local address (wildcard:0 if unbound), as getsockname4/6 programs rewrite it. */
     public synchronized SockAddr getsockname(Task task, int fd) {
+        task.syscall(SyscallNr.GETSOCKNAME, fd);
         Socket s = sock(task, fd);
         SockAddr[] a = {s.local != null ? s.local : SockAddr.any(s.family)};
         hooks.sockAddr(s.family == SockAddr.AF_INET ? CgroupHook.INET4_GETSOCKNAME : CgroupHook.INET6_GETSOCKNAME,
@@ -342,6 +354,7 @@ public final class Net {
 
     /** getpeername(2): ENOTCONN without a peer; else as getpeername4/6 programs rewrite it. */
     public synchronized SockAddr getpeername(Task task, int fd) {
+        task.syscall(SyscallNr.GETPEERNAME, fd);
         Socket s = sock(task, fd);
         if (s.peer == null || s.state != TcpState.ESTABLISHED && s.state != TcpState.CLOSE_WAIT) {
             throw new BpfException(Errno.ENOTCONN, "getpeername: socket is not connected");
@@ -358,6 +371,7 @@ public final class Net {
      * the handler or hand it other values; then the socket's own handler ({@link Sockopts}).
      */
     public synchronized void setsockopt(Task task, int fd, int level, int optname, byte[] optval) {
+        task.syscall(SyscallNr.SETSOCKOPT, fd, level, optname);
         Socket s = sock(task, fd);
         hooks.syncMirror(s);
         SockoptHooks.SetResult r = sockoptHooks.setsockopt(task, s.cgroup, s.mirror, level, optname, optval);
@@ -376,6 +390,7 @@ public final class Net {
      * receives (length = the new optlen).
      */
     public synchronized byte[] getsockopt(Task task, int fd, int level, int optname, int optlen) {
+        task.syscall(SyscallNr.GETSOCKOPT, fd, level, optname);
         Socket s = sock(task, fd);
         if (optlen < 0) {
             throw new BpfException(Errno.EINVAL, "getsockopt: optlen " + optlen + " < 0");

@@ -38,14 +38,17 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
     private final int uid;
     private final int maxCtxOffset;
     private final int progFlags;
+    /** {@code aux->attach_btf_id} / {@code aux->attach_func_name} of a tp_btf program; null otherwise. */
+    private final AttachBtf attachBtf;
     private final AtomicLong runCnt = new AtomicLong();
     private final AtomicLong runTimeNs = new AtomicLong();
     private final AtomicLong faults = new AtomicLong();
 
     BpfProg(Runtime runtime, ProgType type, AttachType expectedAttachType, String name, byte[] tag,
             boolean gplCompatible, List<MapObject> usedMaps, List<Insn> xlated, Executable executable, long loadTime,
-            int uid, int maxCtxOffset, int progFlags, String origin) {
+            int uid, int maxCtxOffset, int progFlags, AttachBtf attachBtf, String origin) {
         super(origin);
+        this.attachBtf = attachBtf;
         this.runtime = runtime;
         this.type = type;
         this.expectedAttachType = expectedAttachType;
@@ -93,6 +96,32 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
     public int maxCtxOffset() { return maxCtxOffset; }
 
     public int progFlags() { return progFlags; }
+
+    /** {@code aux->attach_btf_id}: the kernel BTF type the program was loaded for (0 if none). */
+    public int attachBtfId() { return attachBtf == null ? 0 : attachBtf.btfId(); }
+
+    /** {@code aux->attach_func_name}: for tp_btf the tracepoint name ("sys_enter"); null if none. */
+    public String attachFuncName() { return attachBtf == null ? null : attachBtf.funcName(); }
+
+    /**
+     * One run from a raw tracepoint ({@code __bpf_trace_run}): the caller holds the RCU read
+     * section and has made the task current. A {@link ProgramFault} ends the run (R0 = 0) and is
+     * counted in {@link #faults()}; the tracepoint's caller never sees it.
+     */
+    public long runTracing(long ctx) {
+        boolean stats = runtime.progs().statsEnabled().get() > 0;
+        long start = stats ? System.nanoTime() : 0;
+        try {
+            return executable.run(ctx);
+        } catch (ProgramFault f) {
+            faults.incrementAndGet();
+            return 0;
+        } finally {
+            if (stats) {
+                countRun(System.nanoTime() - start);
+            }
+        }
+    }
 
     public Runtime runtime() { return runtime; }
 

@@ -40,7 +40,8 @@ public final class ProgEnv {
     private final AtomicInteger statsEnabled = new AtomicInteger();
     private volatile EngineKind defaultEngine = EngineKind.INTERPRETER;
     /** Where {@code bpf_get_local_storage} finds the running program's legacy cgroup storages. */
-    private final CgroupStorageRunCtx cgroupStorageCtx = new CgroupStorageRunCtx();
+    /** The runtime's one legacy cgroup storage run context (helper 81, the cgroup runners, TEST_RUN). */
+    private final CgroupStorageRunCtx cgroupStorageCtx;
     /** Owners (sockets, tasks, cgroups) by the kernel address programs hold, for the local-storage helpers. */
     private final OwnerTable storageOwners;
     private final ProgLoader loader;
@@ -48,13 +49,24 @@ public final class ProgEnv {
 
     public ProgEnv(Runtime runtime) {
         this.runtime = runtime;
+        this.cgroupStorageCtx = runtime.cgroupStorageCtx();
         this.helpers = HelperTable.base();
         MapHelpers.register(helpers, runtime.mapRegistry());
         new MiscHelpers(runtime.arena(), runtime.mapRegistry(), trace, this::currentIdentity,
                 ThreadLocalRandom.current().nextLong()).registerInto(helpers);
         new org.ebpf4j.kernel.helpers.CgroupRetvalHelpers(runtime.arena(), runCtx::get).registerInto(helpers);
         storageOwners = new OwnerTable(runtime.arena());
-        LocalStorageHelpers.register(helpers, runtime.mapRegistry(), storageOwners);
+        // task_struct / cgroup pointers come from the mirrors (bpf_get_current_task_btf ...), sockets
+        // from their bpf_sock mirrors in the network (made after this), other owners from the table
+        org.ebpf4j.kernel.task.KernelMirrors mirrors = runtime.mirrors();
+        LocalStorageHelpers.register(helpers, runtime.mapRegistry(), addr -> {
+            org.ebpf4j.map.storage.StorageOwner o = mirrors.ownerAt(addr);
+            if (o == null && runtime.net() != null) {
+                o = runtime.net().socketAt(addr);
+            }
+            return o != null ? o : storageOwners.ownerAt(addr);
+        });
+        new org.ebpf4j.kernel.task.TaskHelpers(runtime.arena(), mirrors, current::get).registerInto(helpers);
         CgroupStorageMap.registerHelper(helpers, runtime.mapRegistry(), cgroupStorageCtx);
         engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
         loader = new ProgLoader(this);

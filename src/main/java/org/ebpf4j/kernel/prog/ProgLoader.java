@@ -117,9 +117,13 @@ public final class ProgLoader {
         if (type != ProgType.SOCKET_FILTER && type != ProgType.CGROUP_SKB && !bpfCap) {
             throw new BpfException(Errno.EPERM, "program type " + type + " needs CAP_BPF");
         }
-        if (attr.attachProgFd() != 0 || attr.attachBtfId() != 0) {
-            throw new BpfException(Errno.EINVAL, "attach_btf_id " + attr.attachBtfId() + " / attach_prog_fd "
-                    + attr.attachProgFd() + ": attaching by BTF id is not modelled");
+        if (attr.attachProgFd() != 0) {
+            throw new BpfException(Errno.EINVAL, "attach_prog_fd " + attr.attachProgFd()
+                    + ": attaching to a BPF program (freplace, fentry on BPF) is not modelled");
+        }
+        if (attr.attachBtfId() != 0 && !(type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP)) {
+            throw new BpfException(Errno.EINVAL, "attach_btf_id " + attr.attachBtfId() + " for a " + type
+                    + " program: only tp_btf (TRACING, BPF_TRACE_RAW_TP) attach targets are modelled");
         }
         if (type != null) {
             String why = ProgTypes.checkAttach(type, eat, eat == null ? attr.expectedAttachType() : eat.value());
@@ -159,9 +163,17 @@ public final class ProgLoader {
             ProgramImage image = new ProgramImage(name.isEmpty() ? "prog" : name, insns);
             CtxRewriter.Result ctx;
             Executable exe;
+            AttachBtf attachBtf = null;
             try {
                 structural.verify(image);
-                ctx = doCheck(insns, type, eat, row, gpl);
+                CtxAccess ctxRules = row.ctx().apply(eat);
+                // check_attach_btf_id. Deviation: other TRACING attach types (fentry, iter ...) load
+                // without a target, as before attach targets were modelled; they cannot be attached.
+                if (type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP) {
+                    attachBtf = AttachBtf.resolve(rt.kernelBtf(), eat, attr.attachBtfId());
+                    ctxRules = CtxAccess.args(attachBtf.nargs(), true);
+                }
+                ctx = doCheck(insns, type, eat, ctxRules, gpl);
                 exe = env.engine(engineKind).load(new ProgramImage(image.name(), ctx.insns()));
             } catch (VerifierException e) {
                 log.append(e.insnIndex() + ": " + e.reason() + "\n");
@@ -172,7 +184,7 @@ public final class ProgLoader {
             // check_map_prog_compatibility → bpf_cgroup_storage_assign: one legacy storage map per type (EBUSY)
             org.ebpf4j.map.storage.CgroupStorageMap.assign(used.keySet().stream().map(MapObject::map).toList());
             prog = new BpfProg(rt, type, eat, name, tag, gpl, new ArrayList<>(used.keySet()), ctx.insns(), exe, loadTime,
-                    task.uid(), ctx.maxCtxOffset(), attr.progFlags(), task.origin("BPF_PROG_LOAD"));
+                    task.uid(), ctx.maxCtxOffset(), attr.progFlags(), attachBtf, task.origin("BPF_PROG_LOAD"));
         } catch (BpfException e) {
             err = e;
         }
@@ -280,7 +292,7 @@ public final class ProgLoader {
      * The do_check() part ebpf4j models: helper prototypes and context accesses, reporting the
      * first offending instruction.
      */
-    private CtxRewriter.Result doCheck(List<Insn> insns, ProgType type, AttachType eat, ProgTypes.Row row, boolean gpl) {
+    private CtxRewriter.Result doCheck(List<Insn> insns, ProgType type, AttachType eat, CtxAccess ctxRules, boolean gpl) {
         VerifierException first = null;
         for (int i = 0; i < insns.size() && first == null; i++) {
             Insn in = insns.get(i);
@@ -302,7 +314,7 @@ public final class ProgLoader {
             }
         }
         try {
-            CtxRewriter.Result r = CtxRewriter.rewrite(insns, row.ctx().apply(eat));
+            CtxRewriter.Result r = CtxRewriter.rewrite(insns, ctxRules);
             if (first != null) {
                 throw first;
             }

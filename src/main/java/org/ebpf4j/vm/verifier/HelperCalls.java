@@ -224,6 +224,10 @@ final class HelperCalls {
                 r0 = RegState.pointer(RegType.BTF_ID);
                 r0.btfStruct = "task_struct";
             }
+            case BTF_ID_PT_REGS -> {   // bpf_task_pt_regs: RET_PTR_TO_BTF_ID of struct pt_regs
+                r0 = RegState.pointer(RegType.BTF_ID);
+                r0.btfStruct = "pt_regs";
+            }
             case BTF_ID_OR_NULL -> {
                 r0 = RegState.pointer(RegType.BTF_ID_OR_NULL);
                 r0.id = st.newId();

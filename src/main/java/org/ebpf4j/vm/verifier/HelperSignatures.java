@@ -30,7 +30,7 @@ final class HelperSignatures {
     /** enum bpf_return_type. */
     enum Ret {
         INTEGER, VOID, MAP_VALUE_OR_NULL, SOCKET_OR_NULL_ACQUIRE, SOCK_COMMON_OR_NULL_ACQUIRE, TCP_SOCK_OR_NULL,
-        SOCKET_OR_NULL, RINGBUF_MEM_OR_NULL_ACQUIRE, BTF_ID_TASK, MEM_OR_BTF_ID, BTF_ID_OR_NULL
+        SOCKET_OR_NULL, RINGBUF_MEM_OR_NULL_ACQUIRE, BTF_ID_TASK, BTF_ID_PT_REGS, MEM_OR_BTF_ID, BTF_ID_OR_NULL
     }
 
     record Sig(String name, Ret ret, Arg... args) {
@@ -115,6 +115,7 @@ final class HelperSignatures {
         def(164, "bpf_for_each_map_elem", I, M, Arg.PTR_TO_FUNC, Arg.PTR_TO_STACK_OR_NULL, A);
         def(165, "bpf_snprintf", I, Arg.PTR_TO_MEM_OR_NULL, SZ0, Arg.PTR_TO_CONST_STR, Arg.PTR_TO_MEM_OR_NULL, SZ0);
         def(173, "bpf_get_func_ip", I, CTX);
+        def(175, "bpf_task_pt_regs", Ret.BTF_ID_PT_REGS, Arg.PTR_TO_BTF_ID);
         def(181, "bpf_loop", I, A, Arg.PTR_TO_FUNC, Arg.PTR_TO_STACK_OR_NULL, A);
         def(186, "bpf_get_retval", I);
         def(187, "bpf_set_retval", I, A);
