@@ -9,7 +9,7 @@ import org.ebpf4j.map.MapFlags;
  * New kinds (cgroup directories, sockets, pidfds) join the permits list as they arrive.
  */
 public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.SocketFile,
-        File.CgroupFile, File.Stdio {
+        File.CgroupFile, File.Stdio, File.Other {
     /** {@code FMODE_READ}: the fd was opened for reading. */
     int FMODE_READ = 1;
     /** {@code FMODE_WRITE}: the fd was opened for writing. */
@@ -78,6 +78,17 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
         @Override public int mode() { return fd == 0 ? FMODE_READ : FMODE_WRITE; }
 
         @Override public KernelObject object() { return null; }
+    }
+
+    /**
+     * Any other open file: a pidfd, a regular file or directory.
+     * {@code inode} is the model object behind it (what the per-map-type key resolution of
+     * local storage looks at, spec §3.1); {@code kind} names it for messages. Holds no BPF reference.
+     */
+    record Other(Object inode, String kind, int mode) implements File {
+        @Override public KernelObject object() { return null; }
+
+        @Override public String what() { return kind; }
     }
 
     /** An open cgroup2 directory (O_RDONLY|O_DIRECTORY): what PROG_ATTACH and LINK_CREATE take as target_fd. Holds no BPF object. */

@@ -44,6 +44,9 @@ public final class Runtime implements AutoCloseable {
     private final int unprivilegedBpfDisabled;
     private volatile boolean closed;
     private final org.ebpf4j.kernel.prog.ProgEnv progs;
+    /** {@code current->bpf_ctx}'s legacy-storage part: what bpf_get_local_storage reads during a cgroup run. */
+    private final org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx = new org.ebpf4j.map.storage.CgroupStorageRunCtx();
+    private final org.ebpf4j.kernel.net.Net net;
 
     private Runtime(Builder b) {
         this.arena = new Arena(b.arenaSize);
@@ -55,7 +58,13 @@ public final class Runtime implements AutoCloseable {
         this.nextPid = new AtomicInteger(b.firstPid);
         this.maxFds = b.maxFds;
         this.unprivilegedBpfDisabled = b.unprivilegedBpfDisabled;
-        this.progs = new org.ebpf4j.kernel.prog.ProgEnv(this);   // last: it reads the fields above
+        this.progs = new org.ebpf4j.kernel.prog.ProgEnv(this);   // it reads the fields above
+        // init_net, and the helpers of the socket and cgroup hooks in the one helper table
+        // (which program type may call which is ProgTypes' business, as get_func_proto's).
+        this.net = new org.ebpf4j.kernel.net.Net(this, cgroups);
+        new org.ebpf4j.kernel.net.NetHelpers(net).registerInto(progs.helpers());
+        org.ebpf4j.map.storage.LocalStorageHelpers.register(progs.helpers(), mapRegistry, net::socketAt);
+        org.ebpf4j.map.storage.CgroupStorageMap.registerHelper(progs.helpers(), mapRegistry, cgroupStorageCtx);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -145,6 +154,12 @@ public final class Runtime implements AutoCloseable {
 
     /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
     public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }
+
+    /** The network namespace ({@code init_net}): sockets, loopback, the socket hooks. */
+    public org.ebpf4j.kernel.net.Net net() { return net; }
+
+    /** The legacy cgroup storage run context every cgroup hook run of this runtime uses. */
+    public org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx() { return cgroupStorageCtx; }
 
     // ---- objects ----
 

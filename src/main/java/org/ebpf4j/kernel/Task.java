@@ -2,13 +2,16 @@ package org.ebpf4j.kernel;
 
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.ebpf4j.map.storage.LocalStorage;
+import org.ebpf4j.map.storage.TaskStorageOwner;
 
 /**
  * A process of the modelled world ({@code struct task_struct} as bpf(2) sees it): pid (= tgid:
  * one thread group per task here), comm, credentials, an fd table and the cgroup it runs in.
  * Every bpf(2) command runs as some task. {@link #exit()} closes all its fds, as do_exit does.
  */
-public final class Task {
+public final class Task implements TaskStorageOwner {
     /** The root cgroup's id in cgroup2 (kernel: the root's kernfs id is 1). */
     public static final long ROOT_CGROUP_ID = 1;
 
@@ -21,6 +24,8 @@ public final class Task {
     private final FdTable fds;
     private volatile long cgroupId = ROOT_CGROUP_ID;
     private volatile boolean exited;
+    /** {@code task->bpf_storage} (TASK_STORAGE). */
+    private final AtomicReference<LocalStorage> bpfStorage = new AtomicReference<>();
 
     Task(Runtime runtime, int pid, String comm, int uid, int gid, Set<Cap> caps, int maxFds) {
         this.runtime = runtime;
@@ -65,7 +70,15 @@ public final class Task {
         exited = true;
         fds.closeAll();
         runtime.reap(this);
+        LocalStorage.destroy(this);   // __put_task_struct → bpf_task_storage_free (exit = reap here)
     }
+
+    @Override
+    public AtomicReference<LocalStorage> bpfStorage() { return bpfStorage; }
+
+    /** {@code refcount_read(&task->usage)}: a reaped task gets no new storage. */
+    @Override
+    public boolean acceptsNewStorage() { return !exited; }
 
     /** Who made an object, for leak reports. */
     public String origin(String command) { return command + " by pid " + pid + " (" + comm + ")"; }

@@ -11,7 +11,7 @@ import org.ebpf4j.uapi.Errno;
  * header in the arena, its id, the frozen flag; and the syscall-side argument checks all types
  * share. Subclasses free their own storage in {@link #freeStorage()}.
  */
-abstract class MapBase implements BpfMap {
+public abstract class MapBase implements BpfMap {
     protected final MapAttr attr;
     protected final MapEnv env;
     protected final Arena arena;

@@ -68,4 +68,15 @@ public final class MapRegistry {
         }
         return 0;
     }
+
+    private final java.util.concurrent.ConcurrentHashMap<Class<?>, Object> familyState = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * State that a family of map types shares across all its maps of one runtime, where the
+     * kernel has a global (the local-storage cache-slot allocators, {@code DEFINE_BPF_STORAGE_CACHE}
+     * in bpf_local_storage.h): made once per registry by {@code make}, then returned as is.
+     */
+    public <T> T familyState(Class<T> kind, java.util.function.Supplier<T> make) {
+        return kind.cast(familyState.computeIfAbsent(kind, k -> make.get()));
+    }
 }

@@ -4,6 +4,11 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.ToIntFunction;
+import org.ebpf4j.map.storage.CgroupStorageMap;
+import org.ebpf4j.map.storage.CgrpStorageMap;
+import org.ebpf4j.map.storage.LocalStorageMap;
+import org.ebpf4j.map.storage.SkStorageMap;
+import org.ebpf4j.map.storage.TaskStorageMap;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.uapi.MapType;
@@ -39,6 +44,11 @@ public final class MapTypes {
         k.put(MapType.HASH_OF_MAPS, new Kind(HashOfMaps::allocCheck, HashOfMaps::new));
         k.put(MapType.LPM_TRIE, new Kind(LpmTrieMap::allocCheck, LpmTrieMap::new));
         k.put(MapType.RINGBUF, new Kind(RingBufMap::allocCheck, RingBufMap::new));
+        k.put(MapType.SK_STORAGE, new Kind(LocalStorageMap::allocCheck, SkStorageMap::new));
+        k.put(MapType.TASK_STORAGE, new Kind(LocalStorageMap::allocCheck, TaskStorageMap::new));
+        k.put(MapType.CGRP_STORAGE, new Kind(LocalStorageMap::allocCheck, CgrpStorageMap::new));
+        k.put(MapType.CGROUP_STORAGE, new Kind(CgroupStorageMap::allocCheck, CgroupStorageMap::new));
+        k.put(MapType.PERCPU_CGROUP_STORAGE, new Kind(CgroupStorageMap::allocCheck, CgroupStorageMap::new));
         KINDS = java.util.Collections.unmodifiableMap(k);
     }
 

@@ -14,15 +14,15 @@ import org.ebpf4j.memory.Arena;
  * the same code. {@code MemorySegment.copy} moves aligned 8-byte words atomically, so a reader
  * racing a copy sees each word whole (as with the kernel's memcpy on x86-64).
  */
-final class MapValues {
+public final class MapValues {
     private MapValues() {}
 
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final int SPIN_LOCK_SIZE = 4;
+    public static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final int SPIN_LOCK_SIZE = 4;
 
     /** Copies {@code size} bytes, skipping {@code [lockOff, lockOff+4)} when lockOff >= 0. */
-    static void copy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int size, int lockOff) {
+    public static void copy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int size, int lockOff) {
         if (lockOff < 0) {
             MemorySegment.copy(src, srcOff, dst, dstOff, size);
             return;
@@ -37,7 +37,7 @@ final class MapValues {
     }
 
     /** Copies out to user memory: as {@link #copy}, then the lock word reads as zero. */
-    static void copyOut(MemorySegment src, long srcOff, byte[] dst, int to, int size, int lockOff) {
+    public static void copyOut(MemorySegment src, long srcOff, byte[] dst, int to, int size, int lockOff) {
         MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOff, dst, to, size);
         if (lockOff >= 0) {
             java.util.Arrays.fill(dst, to + lockOff, to + lockOff + SPIN_LOCK_SIZE, (byte) 0);
@@ -45,7 +45,7 @@ final class MapValues {
     }
 
     /** {@code copy_map_value_locked}: the copy happens under the lock in the arena-side value. */
-    static void copyLocked(Arena arena, long lockedValueAddr, MemorySegment src, long srcOff,
+    public static void copyLocked(Arena arena, long lockedValueAddr, MemorySegment src, long srcOff,
                            MemorySegment dst, long dstOff, int size, int lockOff) {
         long lockAddr = lockedValueAddr + lockOff;
         lock(arena, lockAddr);
@@ -57,26 +57,26 @@ final class MapValues {
     }
 
     /** {@code bpf_spin_lock}: spin until the word goes 0 → 1 (kernel/bpf/helpers.c __bpf_spin_lock). */
-    static void lock(Arena arena, long lockAddr) {
+    public static void lock(Arena arena, long lockAddr) {
         while (arena.compareAndExchange32(lockAddr, 0, 1) != 0) {
             Thread.onSpinWait();
         }
     }
 
     /** {@code bpf_spin_unlock}. */
-    static void unlock(Arena arena, long lockAddr) {
+    public static void unlock(Arena arena, long lockAddr) {
         arena.getAndSet32(lockAddr, 0);
     }
 
     /** Zeroes the lock word of a value just (re)initialised ({@code check_and_init_map_value}). */
-    static void initLock(Arena arena, long value, int lockOff) {
+    public static void initLock(Arena arena, long value, int lockOff) {
         if (lockOff >= 0) {
             arena.store32(value + lockOff, 0);
         }
     }
 
     /** Equality of {@code size} bytes at two segment offsets (key compare without allocation). */
-    static boolean equal(MemorySegment a, long aOff, MemorySegment b, long bOff, int size) {
+    public static boolean equal(MemorySegment a, long aOff, MemorySegment b, long bOff, int size) {
         if (size == 4) {
             return a.get(I32, aOff) == b.get(I32, bOff);
         }

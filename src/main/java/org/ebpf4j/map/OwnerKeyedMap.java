@@ -9,6 +9,14 @@ package org.ebpf4j.map;
  * @param <O> the owner type (socket, cgroup, task: defined by the kernel layer)
  */
 public interface OwnerKeyedMap<O> extends BpfMap {
+    /**
+     * The owner named by a key fd, given the object the syscall layer found behind the fd (a
+     * socket, a cgroup directory, a pidfd, any other file): the per-type resolution of spec
+     * §3.1 ({@code sockfd_lookup} → ENOTSOCK, {@code pidfd_get_pid} → EBADF, a reaped task →
+     * ENOENT, {@code cgroup_v1v2_get_from_fd} → EBADF). {@code fd} is for messages.
+     */
+    O ownerOfFile(Object file, int fd);
+
     byte[] lookupOwner(O owner, long flags);
 
     void updateOwner(O owner, byte[] value, long flags);

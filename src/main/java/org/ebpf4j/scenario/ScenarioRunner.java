@@ -19,6 +19,7 @@ import org.ebpf4j.kernel.cgroup.CgroupHook;
 import org.ebpf4j.kernel.cgroup.CgroupTree;
 import org.ebpf4j.kernel.cgroup.QueryResult;
 import org.ebpf4j.kernel.net.Net;
+import org.ebpf4j.map.storage.LocalStorageHelpers;
 import org.ebpf4j.kernel.net.NetHelpers;
 import org.ebpf4j.kernel.net.SockAddr;
 import org.ebpf4j.kernel.net.Socket;
@@ -46,6 +47,7 @@ public final class ScenarioRunner implements AutoCloseable {
 
     public ScenarioRunner() {
         new NetHelpers(net).registerInto(helpers);
+        LocalStorageHelpers.register(helpers, rt.mapRegistry(), net::socketAt);   // sk_storage_get/delete on skb->sk
         engine = new Interpreter(rt.arena(), helpers, Set.of());
     }
 

@@ -26,6 +26,10 @@ final class MapBtf {
                 || t == MapType.QUEUE || t == MapType.STACK || t == MapType.RINGBUF || t == MapType.ARENA;
     }
 
+    private static boolean isLocalStorage(MapType t) {
+        return t == MapType.SK_STORAGE || t == MapType.INODE_STORAGE || t == MapType.TASK_STORAGE || t == MapType.CGRP_STORAGE;
+    }
+
     /** Types whose values may hold a {@code bpf_spin_lock} (else EOPNOTSUPP). */
     private static boolean spinLockAllowed(MapType t) {
         return t == MapType.HASH || t == MapType.ARRAY || t == MapType.CGROUP_STORAGE || t == MapType.SK_STORAGE
@@ -44,6 +48,10 @@ final class MapBtf {
                 long ks = sizeOf(btf, keyId, "btf_key_type_id");
                 if (ks != keySize) {
                     throw new BpfException(Errno.EINVAL, "btf_key_type_id " + keyId + " has size " + ks + ", key_size is " + keySize);
+                }
+                if (isLocalStorage(type) && !(btf.resolve(keyId) instanceof BtfType.Int i && i.size() == 4
+                        && i.bitOffset() == 0 && i.bits() == 32)) {   // bpf_local_storage_map_check_btf: btf_type_is_i32
+                    throw new BpfException(Errno.EINVAL, "btf_key_type_id " + keyId + ": " + type + " needs a 32-bit int key type");
                 }
             } else if (!keyMayBeVoid(type)) {
                 throw new BpfException(Errno.EINVAL, "btf_key_type_id 0: " + type + " needs a key type");

@@ -15,6 +15,7 @@ import org.ebpf4j.map.MapWait;
 import org.ebpf4j.map.MapAttr;
 import org.ebpf4j.map.MapFlags;
 import org.ebpf4j.map.MapTypes;
+import org.ebpf4j.map.OwnerKeyedMap;
 import org.ebpf4j.map.ProgArrayMap;
 import org.ebpf4j.map.ProgRef;
 import org.ebpf4j.uapi.BpfException;
@@ -135,6 +136,9 @@ final class MapCommands {
             requireRead(f, a.mapFd());
             BpfMap map = f.map().map();
             checkLock(map, a.flags());
+            if (map instanceof OwnerKeyedMap<?> owned) {
+                return lookupOwned(task, owned, a);
+            }
             if (map.type() == MapType.BLOOM_FILTER) {   // the user value is the query
                 map.peekValue(a.value(), a.flags());
                 return a.value().clone();
@@ -152,7 +156,9 @@ final class MapCommands {
             requireWrite(f, a.mapFd());
             BpfMap map = f.map().map();
             checkLock(map, a.flags());
-            if (map instanceof FdValueMap<?> fdMap) {
+            if (map instanceof OwnerKeyedMap<?> owned) {
+                updateOwned(task, owned, a);
+            } else if (map instanceof FdValueMap<?> fdMap) {
                 updateFdMap(task, fdMap, a);
             } else {
                 map.update(a.key(), a.value(), a.flags());
@@ -188,13 +194,48 @@ final class MapCommands {
         progs.updateObject(a.key(), (ProgRef) prog, a.flags());   // owns the reference, drops it on failure [mim hook]
     }
 
+    /**
+     * The key of an owner-keyed map (local storage) is an fd of the caller: {@code fdget} (EBADF),
+     * then the map type's own resolution (ENOTSOCK, EBADF, ENOENT: spec §3.1).
+     */
+    private static <O> O ownerKey(Task task, OwnerKeyedMap<O> map, byte[] key) {
+        if (key == null || key.length != 4) {
+            throw new BpfException(Errno.EINVAL, map.type() + " keys are a 4-byte fd, got "
+                    + (key == null ? "none" : key.length + " bytes"));
+        }
+        int fd = le32(key);
+        File f = task.fds().get(fd);
+        Object inode = switch (f) {
+            case File.Other o -> o.inode();
+            case File.CgroupFile c -> c.cgroup();
+            default -> f.object() != null ? f.object() : f;   // a socket fd: the Socket itself
+        };
+        return map.ownerOfFile(inode, fd);
+    }
+
+    private static <O> byte[] lookupOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
+        return map.lookupOwner(ownerKey(task, map, a.key()), a.flags());
+    }
+
+    private static <O> void updateOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
+        map.updateOwner(ownerKey(task, map, a.key()), a.value(), a.flags());
+    }
+
+    private static <O> void deleteOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
+        map.deleteOwner(ownerKey(task, map, a.key()));
+    }
+
     /** {@code map_delete_elem}: fd, write permission, then the map. */
     void delete(Task task, MapElemAttr a) {
         File.MapFile f = Fds.map(task, a.mapFd(), "map_fd");
         try {
             requireWrite(f, a.mapFd());
-            f.map().map().delete(a.key());
-            MapWait.maybeWaitBpfPrograms(f.map().map(), rt.rcu());   // on success only [mim hook]
+            if (f.map().map() instanceof OwnerKeyedMap<?> owned) {
+                deleteOwned(task, owned, a);
+            } else {
+                f.map().map().delete(a.key());
+                MapWait.maybeWaitBpfPrograms(f.map().map(), rt.rcu());   // on success only [mim hook]
+            }
         } finally {
             f.map().put();
         }

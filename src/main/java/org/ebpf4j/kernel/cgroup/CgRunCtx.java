@@ -1,5 +1,7 @@
 package org.ebpf4j.kernel.cgroup;
 
+import org.ebpf4j.map.storage.CgroupStorageRunCtx;
+
 /**
  * {@code struct bpf_cg_run_ctx} (include/linux/bpf.h): what a program run from a cgroup hook can
  * reach besides its context. {@link #retval} is the chain's running result that
@@ -22,6 +24,9 @@ public final class CgRunCtx {
      * field before each program and back after it, and bpf_get/set_retval go through it.
      */
     public long retvalAlias;
+
+    /** Where {@code bpf_get_local_storage} finds the running item's storages (null: no legacy storage). */
+    public CgroupStorageRunCtx storageCtx;
 
     public CgRunCtx(int retval) { this.retval = retval; }
 

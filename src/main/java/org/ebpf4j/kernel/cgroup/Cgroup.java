@@ -3,7 +3,11 @@ package org.ebpf4j.kernel.cgroup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.ebpf4j.map.storage.CgroupStorage;
+import org.ebpf4j.map.storage.CgrpStorageOwner;
+import org.ebpf4j.map.storage.LocalStorage;
 
 /**
  * One cgroup of the v2 hierarchy with its BPF state ({@code struct cgroup} +
@@ -19,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Everything but {@link #effective} and the reference count is guarded by the tree's
  * cgroup mutex ({@link CgroupTree#lock()}).
  */
-public final class Cgroup {
+public final class Cgroup implements CgrpStorageOwner {
     final CgroupTree tree;
     private final long id;
     private final String name;
@@ -32,10 +36,14 @@ public final class Cgroup {
     @SuppressWarnings("unchecked")
     final List<ProgEntry>[] progs = new List[CgroupHook.COUNT];
     final int[] flags = new int[CgroupHook.COUNT];
+    /** {@code cgrp->bpf.storages}: legacy cgroup storages linked for attach points here. Under the cgroup mutex. */
+    final List<CgroupStorage> storages = new ArrayList<>();
     final long[] revisions = new long[CgroupHook.COUNT];
     private final AtomicReferenceArray<EffectiveProgs> effective = new AtomicReferenceArray<>(CgroupHook.COUNT);
     /** {@code cgrp->bpf.refcnt}: 1 while online, +1 per live descendant, +1 per socket. */
     private final AtomicLong bpfRefcnt = new AtomicLong(1);
+    /** {@code cgroup->bpf_cgrp_storage} (CGRP_STORAGE); destroyed when the BPF state is released. */
+    private final AtomicReference<LocalStorage> bpfCgrpStorage = new AtomicReference<>();
 
     Cgroup(CgroupTree tree, long id, String name, Cgroup parent) {
         this.tree = tree;
@@ -69,7 +77,15 @@ public final class Cgroup {
     }
 
     /** False once rmdir'ed: {@code cgroup_get_from_fd} then answers ENOENT. */
+    @Override
     public boolean online() { return online; }
+
+    @Override
+    public AtomicReference<LocalStorage> bpfStorage() { return bpfCgrpStorage; }
+
+    /** {@code !percpu_ref_is_dying(&cgroup->self.refcnt)}: no new CGRP_STORAGE once rmdir started. */
+    @Override
+    public boolean acceptsNewStorage() { return online; }
 
     /** True once the BPF state was released (§4.4). */
     public boolean bpfReleased() {

@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import org.ebpf4j.map.storage.CgroupStorage;
+import org.ebpf4j.map.storage.CgroupStorageMap;
+import org.ebpf4j.map.storage.CgroupStorageRunCtx;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 
@@ -83,16 +86,24 @@ public final class CgroupBpf {
                         + BPF_CGROUP_MAX_PROGS + " programs");
             }
             ProgEntry pl = findAttachEntry(list, prog, link, replaceProg, flags);
+            // bpf_cgroup_storages_alloc: reuse (cgroup, type)'s storages or make new, unlinked ones
+            CgroupStorage[] storage = storagesAlloc(cgrp, hook, prog != null ? prog : link.prog());
             CgroupProg oldProg = null;
-            if (pl != null) {
-                oldProg = pl.prog;
-                pl.prog = prog;
-                pl.link = link;
-                pl.flags = flags;
-            } else {
-                pl = new ProgEntry(prog, link, flags);
-                insert(list, pl, prog, link, flags, idOrFd, anchors);
+            try {
+                if (pl != null) {
+                    oldProg = pl.prog;
+                    pl.prog = prog;
+                    pl.link = link;
+                    pl.flags = flags;
+                } else {
+                    pl = new ProgEntry(prog, link, flags);
+                    insert(list, pl, prog, link, flags, idOrFd, anchors);
+                }
+            } catch (RuntimeException e) {
+                storagesFree(storage);   // only the new ones are freed
+                throw e;
             }
+            pl.storage = storagesLink(cgrp, storage);   // bpf_cgroup_storages_link, before publication here
             cgrp.flags[atype] = savedFlags;
             updateEffective(cgrp, atype);   // cannot fail in Java: nothing to roll back
             cgrp.revisions[atype]++;
@@ -102,6 +113,55 @@ public final class CgroupBpf {
         } finally {
             mutex.unlock();
         }
+    }
+
+    /**
+     * {@code bpf_cgroup_storages_alloc()}: for each legacy storage map {@code prog} uses, the
+     * storage of (cgroup, attach type) if linked, else a new zeroed one (spec §6.2, seed 1).
+     * ENOMEM if one cannot be allocated (the attach fails, nothing is kept). Null if none.
+     */
+    static CgroupStorage[] storagesAlloc(Cgroup cgrp, CgroupHook hook, CgroupProg prog) {
+        CgroupStorageMap[] maps = prog.cgroupStorageMaps();
+        if (maps == null) {
+            return null;
+        }
+        CgroupStorage[] st = new CgroupStorage[CgroupStorageRunCtx.TYPES];
+        for (int i = 0; i < st.length; i++) {
+            if (maps[i] != null) {
+                st[i] = maps[i].findOrAlloc(cgrp.id(), hook.attachType().value());
+                if (st[i] == null) {
+                    storagesFree(st);
+                    throw new BpfException(Errno.ENOMEM, "no memory for the " + maps[i].type() + " storage of "
+                            + cgrp.path() + " " + hook);
+                }
+            }
+        }
+        return st;
+    }
+
+    /** Frees the storages of a failed attach that were made for it (reused ones are linked and stay). */
+    static void storagesFree(CgroupStorage[] st) {
+        if (st != null) {
+            for (CgroupStorage s : st) {
+                if (s != null) {
+                    s.map().freeUnlinked(s);
+                }
+            }
+        }
+    }
+
+    /** {@code bpf_cgroup_storages_link()}: new storages join their map and {@code cgrp->bpf.storages}. Caller holds the mutex. */
+    static CgroupStorage[] storagesLink(Cgroup cgrp, CgroupStorage[] st) {
+        if (st == null) {
+            return null;
+        }
+        for (int i = 0; i < st.length; i++) {
+            if (st[i] != null && !st[i].linked()) {
+                st[i] = st[i].map().link(st[i]);
+                cgrp.storages.add(st[i]);
+            }
+        }
+        return st;
     }
 
     /** {@code find_attach_entry()}: the entry to overwrite, or null for a new one. */
@@ -298,6 +358,14 @@ public final class CgroupBpf {
             if (!found) {
                 throw new BpfException(Errno.ENOENT, "link id " + link.id() + " not found in " + cg.path());
             }
+            // Divergence (spec §6.5 recommendation): the kernel keeps pl->storage on link update
+            // (a NULL storage for a new program that uses one); we resolve them as attach does.
+            CgroupStorage[] storage = storagesAlloc(cg, link.hook(), newProg);
+            for (ProgEntry pl : cg.progs[atype]) {
+                if (pl.link == link) {
+                    pl.storage = storagesLink(cg, storage);
+                }
+            }
             cg.revisions[atype]++;
             CgroupProg old = link.prog();
             link.setProg(newProg);
@@ -333,20 +401,20 @@ public final class CgroupBpf {
 
     /** {@code compute_effective_progs()}: spec §4.1, PREORDER-aware. Caller holds the mutex. */
     EffectiveProgs computeEffective(Cgroup cgrp, int atype) {
-        Deque<CgroupProg> pre = new ArrayDeque<>();
-        List<CgroupProg> post = new ArrayList<>();
+        Deque<ProgEntry> pre = new ArrayDeque<>();
+        List<ProgEntry> post = new ArrayList<>();
         int collected = 0;
         for (Cgroup p = cgrp; p != null; p = p.parent()) {
             if (collected > 0 && (p.flags[atype] & BPF_F_ALLOW_MULTI) == 0) {
                 continue;
             }
             List<ProgEntry> list = p.progs[atype];
-            List<CgroupProg> preL = new ArrayList<>();
+            List<ProgEntry> preL = new ArrayList<>();
             for (ProgEntry e : list) {
                 if (e.preorder()) {
-                    preL.add(e.runProg());
+                    preL.add(e);
                 } else {
-                    post.add(e.runProg());
+                    post.add(e);
                 }
             }
             for (int i = preL.size() - 1; i >= 0; i--) {
@@ -358,14 +426,20 @@ public final class CgroupBpf {
             return EffectiveProgs.EMPTY;
         }
         CgroupProg[] a = new CgroupProg[pre.size() + post.size()];
+        CgroupStorage[][] st = new CgroupStorage[a.length][];   // item->cgroup_storage = pl->storage
+        boolean anyStorage = false;
         int i = 0;
-        for (CgroupProg p : pre) {
-            a[i++] = p;
+        for (ProgEntry e : pre) {
+            anyStorage |= e.storage != null;
+            st[i] = e.storage;
+            a[i++] = e.runProg();
         }
-        for (CgroupProg p : post) {
-            a[i++] = p;
+        for (ProgEntry e : post) {
+            anyStorage |= e.storage != null;
+            st[i] = e.storage;
+            a[i++] = e.runProg();
         }
-        return new EffectiveProgs(a);
+        return new EffectiveProgs(a, anyStorage ? st : null);
     }
 
     /**
@@ -415,6 +489,11 @@ public final class CgroupBpf {
                 c.publish(atype, EffectiveProgs.EMPTY);
             }
             c.released = true;
+            // cgroup_bpf_release: the cgroup's legacy storages go (spec §6.2)
+            for (CgroupStorage s : c.storages) {
+                s.map().cgroupReleased(c.id());
+            }
+            c.storages.clear();
         } finally {
             mutex.unlock();
         }

@@ -1,5 +1,6 @@
 package org.ebpf4j.kernel.cgroup;
 
+import org.ebpf4j.map.storage.CgroupStorageMap;
 import org.ebpf4j.uapi.AttachType;
 import org.ebpf4j.uapi.ProgType;
 
@@ -34,6 +35,13 @@ public interface CgroupProg {
      * bpf_get_local_storage act on it. Must not throw for anything a program can do.
      */
     long run(long ctx, CgRunCtx runCtx);
+
+    /**
+     * {@code prog->aux->cgroup_storage[]}: the legacy CGROUP_STORAGE / PERCPU_CGROUP_STORAGE maps
+     * the program uses, indexed by storage type (from {@link CgroupStorageMap#assign} at load), or
+     * null for none. Attach makes or reuses one storage per map for the attach point (spec §6.2).
+     */
+    default CgroupStorageMap[] cgroupStorageMaps() { return null; }
 
     /** {@code bpf_prog_inc}: the caller already holds a reference. */
     void inc();

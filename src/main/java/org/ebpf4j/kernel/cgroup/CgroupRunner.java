@@ -1,5 +1,6 @@
 package org.ebpf4j.kernel.cgroup;
 
+import org.ebpf4j.map.storage.CgroupStorageRunCtx;
 import org.ebpf4j.rcu.Rcu;
 import org.ebpf4j.uapi.Errno;
 
@@ -26,7 +27,15 @@ public final class CgroupRunner {
 
     private final Rcu rcu;
 
-    public CgroupRunner(Rcu rcu) { this.rcu = rcu; }
+    private final CgroupStorageRunCtx storageCtx;
+
+    public CgroupRunner(Rcu rcu) { this(rcu, null); }
+
+    /** With the runtime's legacy-storage run context, which {@code bpf_get_local_storage} (81) reads. */
+    public CgroupRunner(Rcu rcu, CgroupStorageRunCtx storageCtx) {
+        this.rcu = rcu;
+        this.storageCtx = storageCtx;
+    }
 
     /**
      * Runs {@code hook}'s effective array of {@code cgrp} on {@code ctx} with the hook's combination:
@@ -56,6 +65,9 @@ public final class CgroupRunner {
         try {
             EffectiveProgs a = cgrp.effective(hook);
             CgroupHook.Combine how = hook.combine();
+            if (rc.storageCtx == null) {
+                rc.storageCtx = storageCtx;
+            }
             ret = a.run(ctx, rc, how == CgroupHook.Combine.FLAGS || how == CgroupHook.Combine.SKB_EGRESS);
         } finally {
             r.unlock();

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongPredicate;
+import org.ebpf4j.map.storage.LocalStorage;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 
@@ -177,6 +178,8 @@ public final class CgroupTree {
         } finally {
             cgroupMutex.unlock();
         }
+        // css_free_rwork_fn → bpf_cgrp_storage_free: the model frees the cgroup with its BPF state
+        LocalStorage.destroy(c);
         for (Cgroup p = c.parent(); p != null; p = p.parent()) {
             p.bpfPut();
         }

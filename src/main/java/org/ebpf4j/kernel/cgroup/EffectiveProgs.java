@@ -1,5 +1,7 @@
 package org.ebpf4j.kernel.cgroup;
 
+import org.ebpf4j.map.storage.CgroupStorage;
+import org.ebpf4j.map.storage.CgroupStorageRunCtx;
 import org.ebpf4j.uapi.Errno;
 
 /**
@@ -13,8 +15,18 @@ public final class EffectiveProgs {
     public static final EffectiveProgs EMPTY = new EffectiveProgs(new CgroupProg[0]);
 
     private final CgroupProg[] progs;
+    /** {@code item->cgroup_storage[]} per program (null when no program uses legacy storage). */
+    private final CgroupStorage[][] storages;
 
-    EffectiveProgs(CgroupProg[] progs) { this.progs = progs; }
+    EffectiveProgs(CgroupProg[] progs) { this(progs, null); }
+
+    EffectiveProgs(CgroupProg[] progs, CgroupStorage[][] storages) {
+        this.progs = progs;
+        this.storages = storages;
+    }
+
+    /** The legacy cgroup storages the {@code i}th program runs with (null: none). */
+    public CgroupStorage[] storages(int i) { return storages == null ? null : storages[i]; }
 
     public int size() { return progs.length; }
 
@@ -40,9 +52,21 @@ public final class EffectiveProgs {
      */
     public int run(long ctx, CgRunCtx rc, boolean retFlags) {
         CgroupProg[] a = progs;
-        for (CgroupProg p : a) {
+        CgroupStorageRunCtx sc = storages == null ? null : rc.storageCtx;
+        for (int i = 0; i < a.length; i++) {
+            CgroupProg p = a[i];
             rc.prog = p;
-            long r = p.run(ctx, rc);
+            long r;
+            if (sc == null) {
+                r = p.run(ctx, rc);
+            } else {
+                CgroupStorage[] saved = sc.enter(storages[i]);   // run_ctx.prog_item
+                try {
+                    r = p.run(ctx, rc);
+                } finally {
+                    sc.exit(saved);
+                }
+            }
             if (retFlags) {
                 rc.retFlags |= (int) ((r >>> 1) & 0x7fffffffL);
                 r &= 1;

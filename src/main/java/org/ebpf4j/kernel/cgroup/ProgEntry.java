@@ -1,5 +1,7 @@
 package org.ebpf4j.kernel.cgroup;
 
+import org.ebpf4j.map.storage.CgroupStorage;
+
 /**
  * {@code struct bpf_prog_list}: one attachment in one cgroup's list for one hook. Exactly one of
  * {@link #prog} (legacy PROG_ATTACH, which owns a reference on it) and {@link #link} is set.
@@ -10,6 +12,8 @@ final class ProgEntry {
     CgroupProg prog;
     CgroupLinkRef link;
     int flags;
+    /** {@code pl->storage[]}: the attach point's legacy cgroup storages (by type), or null. */
+    CgroupStorage[] storage;
 
     ProgEntry(CgroupProg prog, CgroupLinkRef link, int flags) {
         this.prog = prog;

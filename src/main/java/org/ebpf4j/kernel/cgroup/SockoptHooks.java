@@ -45,7 +45,7 @@ public final class SockoptHooks {
     public SockoptHooks(Runtime rt) {
         this.rt = rt;
         this.arena = rt.arena();
-        this.runner = new CgroupRunner(rt.rcu());
+        this.runner = new CgroupRunner(rt.rcu(), rt.cgroupStorageCtx());
     }
 
     /** What setsockopt(2) does after the cgroup hook. */

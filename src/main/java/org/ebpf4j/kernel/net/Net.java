@@ -15,6 +15,7 @@ import org.ebpf4j.kernel.cgroup.Cgroup;
 import org.ebpf4j.kernel.cgroup.CgroupHook;
 import org.ebpf4j.kernel.cgroup.CgroupRunner;
 import org.ebpf4j.kernel.cgroup.CgroupTree;
+import org.ebpf4j.kernel.cgroup.SockoptHooks;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
@@ -45,6 +46,7 @@ public final class Net {
     private final SockHooks hooks;
     private final Tcp tcp;
     private final Sockopts sockopts;
+    private final SockoptHooks sockoptHooks;
     private final AtomicLong cookies = new AtomicLong();
     private final Map<Long, List<Socket>> ports = new HashMap<>();
     private final Map<Long, Socket> mirrors = new ConcurrentHashMap<>();
@@ -56,10 +58,11 @@ public final class Net {
     public Net(Runtime runtime, CgroupTree cgroups) {
         this.runtime = runtime;
         this.cgroups = cgroups;
-        this.runner = new CgroupRunner(runtime.rcu());
+        this.runner = new CgroupRunner(runtime.rcu(), runtime.cgroupStorageCtx());
         this.hooks = new SockHooks(this);
         this.tcp = new Tcp(this, hooks);
-        this.sockopts = new Sockopts(this, hooks);
+        this.sockopts = new Sockopts();
+        this.sockoptHooks = new SockoptHooks(runtime);
     }
 
     public Runtime runtime() { return runtime; }
@@ -334,17 +337,61 @@ public final class Net {
         return a[0];
     }
 
-    /** setsockopt(2) with the cgroup/setsockopt chain in front (spec §5.3). */
+    /**
+     * setsockopt(2) ({@code do_sock_setsockopt}, net/socket.c): the socket cgroup's
+     * cgroup/setsockopt chain runs first ({@link SockoptHooks}, spec §5.3) and may refuse, bypass
+     * the handler or hand it other values; then the socket's own handler ({@link Sockopts}).
+     */
     public synchronized void setsockopt(Task task, int fd, int level, int optname, byte[] optval) {
-        sockopts.set(sock(task, fd), task, level, optname, optval);
+        Socket s = sock(task, fd);
+        hooks.syncMirror(s);
+        SockoptHooks.SetResult r = sockoptHooks.setsockopt(task, s.cgroup, s.mirror, level, optname, optval);
+        switch (r) {
+            case SockoptHooks.SetResult.Fail f -> throw new BpfException(errno(f.ret()),
+                    "setsockopt(" + level + ", " + optname + "): refused by a cgroup/setsockopt program of " + s.cgroup.path());
+            case SockoptHooks.SetResult.Bypass b -> { }
+            case SockoptHooks.SetResult.Proceed p -> sockopts.kernelSet(s, task, p.level(), p.optname(), p.optval());
+        }
     }
 
     /**
-     * getsockopt(2) with a buffer of {@code optlen} bytes, the cgroup/getsockopt chain after the
-     * kernel's handler (spec §5.3). Returns the bytes the caller receives (length = new optlen).
+     * getsockopt(2) with a buffer of {@code optlen} bytes ({@code do_sock_getsockopt}): the
+     * socket's handler runs, then the cgroup/getsockopt chain sees its result and may change
+     * value, length and return ({@link SockoptHooks}, spec §5.3). Returns the bytes the caller
+     * receives (length = the new optlen).
      */
     public synchronized byte[] getsockopt(Task task, int fd, int level, int optname, int optlen) {
-        return sockopts.get(sock(task, fd), task, level, optname, optlen);
+        Socket s = sock(task, fd);
+        if (optlen < 0) {
+            throw new BpfException(Errno.EINVAL, "getsockopt: optlen " + optlen + " < 0");
+        }
+        byte[] kv = null;
+        BpfException kernelError = null;
+        try {
+            kv = sockopts.kernelGet(s, level, optname, optlen);
+        } catch (BpfException e) {
+            kernelError = e;
+        }
+        if (SockoptHooks.bypassesGetsockopt(level, optname)) {
+            if (kernelError != null) {
+                throw kernelError;
+            }
+            return kv;
+        }
+        hooks.syncMirror(s);
+        int kret = kernelError == null ? 0 : kernelError.errno().negative();
+        SockoptHooks.GetResult r = sockoptHooks.getsockopt(task, s.cgroup, s.mirror, level, optname, optlen, false, kret, kv);
+        if (r.ret() < 0) {
+            if (kernelError != null && r.ret() == kret) {
+                throw kernelError;
+            }
+            throw new BpfException(errno(r.ret()), "getsockopt(" + level + ", " + optname + ") fails with " + r.ret()
+                    + (kret < 0 ? " (the kernel said " + kret + ")" : "") + " after the cgroup/getsockopt programs of " + s.cgroup.path());
+        }
+        if (r.rewritten()) {
+            return r.optval();
+        }
+        return kv != null ? kv : new byte[0];
     }
 
     // ---- port tables and loopback delivery ----

@@ -14,6 +14,7 @@ import org.ebpf4j.vm.helper.HelperTable;
  * {@code bpf_sock_ops}, {@code bpf_sockopt}) or a {@code struct bpf_sock} mirror. Which program
  * type may call which helper is {@code ProgTypes}' business (the verifier's
  * {@code get_func_proto}); these implementations return codes and never throw.
+ * bpf_get_retval/bpf_set_retval are {@link org.ebpf4j.kernel.helpers.CgroupRetvalHelpers}'.
  */
 public final class NetHelpers {
     public static final int BPF_FUNC_skb_load_bytes = 26;
@@ -29,8 +30,6 @@ public final class NetHelpers {
     public static final int BPF_FUNC_tcp_sock = 96;
     public static final int BPF_FUNC_get_netns_cookie = 122;
     public static final int BPF_FUNC_sk_cgroup_id = 128;
-    public static final int BPF_FUNC_get_retval = 186;
-    public static final int BPF_FUNC_set_retval = 187;
 
     private static final int OVERFLOWUID = 65534;
 
@@ -68,22 +67,14 @@ public final class NetHelpers {
             return r == null ? 0 : r.sk.cgroup.id();
         }));
         table.register(new HelperProto(BPF_FUNC_get_current_cgroup_id, "bpf_get_current_cgroup_id", (s, a, b, c, d, e) -> {
-            HookRun r = net.current();
-            return r == null || r.task == null ? 0 : net.cgroupOf(r.task).id();
+            Task t = net.runtime().progs().current();   // the task the hook runs for, as the kernel's current
+            return t == null ? net.cgroups().root().id() : net.cgroupOf(t).id();
         }));
         table.register(new HelperProto(BPF_FUNC_get_netns_cookie, "bpf_get_netns_cookie", (s, a, b, c, d, e) -> net.netnsCookie()));
         table.register(new HelperProto(BPF_FUNC_sock_ops_cb_flags_set, "bpf_sock_ops_cb_flags_set", (s, a, b, c, d, e) -> cbFlagsSet(a, b)));
         table.register(new HelperProto(BPF_FUNC_bind, "bpf_bind", (s, a, b, c, d, e) -> bind(a, b, c)));
         table.register(new HelperProto(BPF_FUNC_setsockopt, "bpf_setsockopt", (s, a, b, c, d, e) -> setsockopt(a, b, c, d, e)));
         table.register(new HelperProto(BPF_FUNC_getsockopt, "bpf_getsockopt", (s, a, b, c, d, e) -> getsockopt(a, b, c, d, e)));
-        table.register(new HelperProto(BPF_FUNC_get_retval, "bpf_get_retval", (s, a, b, c, d, e) -> {
-            HookRun r = net.current();
-            return r == null ? 0 : r.rc.getRetval();
-        }));
-        table.register(new HelperProto(BPF_FUNC_set_retval, "bpf_set_retval", (s, a, b, c, d, e) -> {
-            HookRun r = net.current();
-            return r == null ? 0 : r.rc.setRetval((int) a);
-        }));
     }
 
     /** The socket a context or a bpf_sock pointer stands for, or null. */
@@ -151,13 +142,14 @@ public final class NetHelpers {
         }
     }
 
+    /** {@code bpf_setsockopt(ctx or sk, ...)}: sock_ops/sock_addr pass their context, sockopt programs ctx->sk. */
     private long setsockopt(long ctx, long level, long optname, long optval, long optlen) {
-        HookRun r = net.context(ctx);
-        if (r == null || optlen < 0 || optlen > 4096 || !arena.contains(optval, Math.max(optlen, 1))) {
+        Socket sk = socketOf(ctx);
+        if (sk == null || optlen < 0 || optlen > 4096 || !arena.contains(optval, Math.max(optlen, 1))) {
             return Errno.EINVAL.negative();
         }
         try {
-            net.sockopts().kernelSet(r.sk, null, (int) level, (int) optname, arena.copyOut(optval, (int) optlen));
+            net.sockopts().kernelSet(sk, null, (int) level, (int) optname, arena.copyOut(optval, (int) optlen));
             return 0;
         } catch (BpfException e) {
             return e.errno().negative();
@@ -165,12 +157,12 @@ public final class NetHelpers {
     }
 
     private long getsockopt(long ctx, long level, long optname, long optval, long optlen) {
-        HookRun r = net.context(ctx);
-        if (r == null || optlen <= 0 || optlen > 4096 || !arena.contains(optval, optlen)) {
+        Socket sk = socketOf(ctx);
+        if (sk == null || optlen <= 0 || optlen > 4096 || !arena.contains(optval, optlen)) {
             return Errno.EINVAL.negative();
         }
         try {
-            byte[] v = net.sockopts().kernelGet(r.sk, (int) level, (int) optname, (int) optlen);
+            byte[] v = net.sockopts().kernelGet(sk, (int) level, (int) optname, (int) optlen);
             arena.fill(optval, optlen, (byte) 0);
             arena.copyIn(optval, v);
             return 0;

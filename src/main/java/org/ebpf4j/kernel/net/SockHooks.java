@@ -204,7 +204,10 @@ final class SockHooks {
         HookRun run = hr != null ? hr : new HookRun(s, task, rc, ctx);
         HookRun outer = net.enter(run);
         try {
-            return net.runner().run(s.cgroup, hook, ctx, rc);
+            if (task == null) {
+                return net.runner().run(s.cgroup, hook, ctx, rc);
+            }
+            return net.runtime().progs().asCurrent(task, () -> net.runner().run(s.cgroup, hook, ctx, rc));
         } finally {
             net.leave(run, outer);
         }

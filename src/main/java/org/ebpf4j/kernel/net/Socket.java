@@ -7,9 +7,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.ebpf4j.kernel.KernelObject;
 import org.ebpf4j.kernel.ObjKind;
 import org.ebpf4j.kernel.cgroup.Cgroup;
+import org.ebpf4j.map.storage.LocalStorage;
+import org.ebpf4j.map.storage.SkStorageOwner;
 
 /**
  * One socket of the modelled network ({@code struct socket} + {@code struct sock}, net/ipv4/af_inet.c).
@@ -27,7 +30,7 @@ import org.ebpf4j.kernel.cgroup.Cgroup;
  *
  * <p>Guarded by the owning {@link Net}'s lock except the reference counts and the cookie.
  */
-public final class Socket extends KernelObject {
+public final class Socket extends KernelObject implements SkStorageOwner {
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_DGRAM = 2;
     public static final int IPPROTO_TCP = 6;
@@ -67,6 +70,10 @@ public final class Socket extends KernelObject {
     private final AtomicInteger fileRefs = new AtomicInteger();
     private final List<Runnable> destructors = new ArrayList<>();
     private volatile boolean released;
+    /** {@code sk->sk_bpf_storage} (SK_STORAGE). */
+    private final AtomicReference<LocalStorage> skBpfStorage = new AtomicReference<>();
+    /** {@code sk->sk_omem_alloc}: option memory, what SK_STORAGE elements are charged to. */
+    private final AtomicInteger omemAlloc = new AtomicInteger();
 
     Socket(Net net, int family, int type, int protocol, int ownerPid, Cgroup cgroup, String origin) {
         super(ObjKind.SOCKET, origin);
@@ -149,6 +156,27 @@ public final class Socket extends KernelObject {
 
     boolean released() { return released; }
 
+    // ---- SK_STORAGE owner (net/core/bpf_sk_storage.c) ----
+
+    /** Linux 6.18's default {@code net.core.optmem_max} (per netns; the model has one). */
+    public static final int OPTMEM_MAX = 131072;
+
+    @Override
+    public AtomicReference<LocalStorage> bpfStorage() { return skBpfStorage; }
+
+    @Override
+    public int omemAlloc() { return omemAlloc.get(); }
+
+    @Override
+    public void omemAdd(int delta) { omemAlloc.addAndGet(delta); }
+
+    @Override
+    public int optmemMax() { return OPTMEM_MAX; }
+
+    /** {@code refcount_inc_not_zero(&sk->sk_refcnt)}: a socket being destroyed gets no new storage. */
+    @Override
+    public boolean acceptsNewStorage() { return alive(); }
+
     // ---- file references: one per fd ----
 
     /** The creator's reference (from construction) becomes the first fd's. */
@@ -187,6 +215,7 @@ public final class Socket extends KernelObject {
             destructors.clear();
         }
         ds.forEach(Runnable::run);
+        LocalStorage.destroy(this);   // __sk_destruct → bpf_sk_storage_free
         net.destroyed(this);
     }
 

@@ -3,17 +3,16 @@ package org.ebpf4j.kernel.net;
 import java.util.Arrays;
 import org.ebpf4j.kernel.Cap;
 import org.ebpf4j.kernel.Task;
-import org.ebpf4j.kernel.cgroup.CgRunCtx;
-import org.ebpf4j.kernel.cgroup.CgroupHook;
-import org.ebpf4j.memory.Arena;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 
 /**
- * setsockopt/getsockopt: the cgroup chains of spec §5.3 ({@code __cgroup_bpf_run_filter_setsockopt}
- * / {@code _getsockopt}, kernel/bpf/cgroup.c) around a small kernel handler for the options
- * below (net/core/sock.c {@code sk_setsockopt}, net/ipv4/tcp.c, ip_sockglue.c). Options are
- * kept as bytes per (level, optname); unknown ones answer ENOPROTOOPT.
+ * The socket's own setsockopt/getsockopt handling for the options below (net/core/sock.c
+ * {@code sk_setsockopt}/{@code sk_getsockopt}, net/ipv4/tcp.c, ip_sockglue.c): what runs after
+ * (set) or before (get) the cgroup chains, which live in
+ * {@link org.ebpf4j.kernel.cgroup.SockoptHooks} (spec §5.3); also what bpf_setsockopt /
+ * bpf_getsockopt reach. Options are kept as bytes per (level, optname); unknown ones answer
+ * ENOPROTOOPT.
  */
 final class Sockopts {
     static final int SOL_SOCKET = 1;
@@ -34,15 +33,6 @@ final class Sockopts {
     static final int TCP_MAXSEG = 2;
     static final int TCP_CONGESTION = 13;
     static final int TCP_CA_NAME_MAX = 16;
-    static final int PAGE_SIZE = 4096;
-
-    private final Net net;
-    private final SockHooks hooks;
-
-    Sockopts(Net net, SockHooks hooks) {
-        this.net = net;
-        this.hooks = hooks;
-    }
 
     static long key(int level, int optname) { return (long) level << 32 | (optname & 0xffffffffL); }
 
@@ -51,49 +41,7 @@ final class Sockopts {
         return v != null && intOf(v) != 0;
     }
 
-    // ---- setsockopt ----
-
-    void set(Socket s, Task task, int level, int optname, byte[] optval) {
-        if (!s.cgroup.effective(CgroupHook.SETSOCKOPT).isEmpty()) {
-            Arena a = net.arena();
-            int optlen = optval.length;
-            int max = Math.min(Math.max(16, optlen), PAGE_SIZE);
-            long buf = a.alloc(max);
-            long ctx = a.alloc(SockLayouts.Sockopt.SIZE);
-            try {
-                a.fill(buf, max, (byte) 0);
-                a.copyIn(buf, optval, 0, Math.min(optlen, max));
-                fill(a, ctx, s, buf, max, level, optname, optlen, 0);
-                CgRunCtx rc = new CgRunCtx(0);
-                int ret = hooks.run(CgroupHook.SETSOCKOPT, s, task, ctx, rc, null);
-                if (ret < 0) {
-                    throw new BpfException(Net.errno(ret), "setsockopt(" + level + ", " + optname + "): refused by a cgroup/setsockopt program");
-                }
-                if (ret > 0) {
-                    return;   // bypass
-                }
-                int newLen = (int) a.load32(ctx + SockLayouts.Sockopt.OPTLEN);
-                if (newLen == -1) {
-                    return;   // the program handled it: kernel handler skipped
-                }
-                if (newLen > max || newLen < -1) {
-                    if (!(optlen > PAGE_SIZE && newLen >= 0)) {
-                        throw new BpfException(Errno.EFAULT, "setsockopt: program set optlen " + newLen + " beyond " + max);
-                    }
-                } else {
-                    level = (int) a.load32(ctx + SockLayouts.Sockopt.LEVEL);
-                    optname = (int) a.load32(ctx + SockLayouts.Sockopt.OPTNAME);
-                    if (newLen != 0) {
-                        optval = a.copyOut(buf, newLen);
-                    }
-                }
-            } finally {
-                a.free(ctx, SockLayouts.Sockopt.SIZE);
-                a.free(buf, max);
-            }
-        }
-        kernelSet(s, task, level, optname, optval);
-    }
+    // ---- the socket's own handlers (sk_setsockopt / sk_getsockopt and the protocols') ----
 
     /** The kernel's handler; returns normally or throws the errno Linux gives. */
     void kernelSet(Socket s, Task task, int level, int optname, byte[] v) {
@@ -141,66 +89,10 @@ final class Sockopts {
         s.options.put(key(level, optname), v.clone());
     }
 
-    // ---- getsockopt ----
-
-    byte[] get(Socket s, Task task, int level, int optname, int optlen) {
-        if (optlen < 0) {
-            throw new BpfException(Errno.EINVAL, "getsockopt: optlen " + optlen + " < 0");
-        }
-        byte[] kv;
-        int kret;
-        try {
-            kv = kernelGet(s, level, optname, optlen);
-            kret = 0;
-        } catch (BpfException e) {
-            kv = null;
-            kret = -e.errno().value();
-            if (s.cgroup.effective(CgroupHook.GETSOCKOPT).isEmpty()) {
-                throw e;
-            }
-        }
-        if (s.cgroup.effective(CgroupHook.GETSOCKOPT).isEmpty()) {
-            return kv;
-        }
-        Arena a = net.arena();
-        int size = Math.max(1, Math.min(optlen, PAGE_SIZE));
-        long buf = a.alloc(size);
-        long ctx = a.alloc(SockLayouts.Sockopt.SIZE);
-        try {
-            a.fill(buf, size, (byte) 0);
-            int ctxLen = optlen;
-            if (kv != null) {
-                ctxLen = kv.length;
-                a.copyIn(buf, kv, 0, Math.min(kv.length, size));
-            }
-            fill(a, ctx, s, buf, Math.min(optlen, PAGE_SIZE), level, optname, ctxLen, kret);
-            CgRunCtx rc = new CgRunCtx(kret);
-            int ret = hooks.run(CgroupHook.GETSOCKOPT, s, task, ctx, rc, null);
-            int ctxRet = (int) a.load32(ctx + SockLayouts.Sockopt.RETVAL);
-            if (ctxRet != kret && ret == kret) {
-                ret = ctxRet;   // the program wrote ctx->retval
-            }
-            if (ret < 0) {
-                throw new BpfException(Net.errno(ret), "getsockopt(" + level + ", " + optname + ") fails with " + ret
-                        + (kret < 0 ? " (kernel said " + kret + ")" : " (set by a cgroup/getsockopt program)"));
-            }
-            int newLen = (int) a.load32(ctx + SockLayouts.Sockopt.OPTLEN);
-            if (newLen > Math.min(optlen, PAGE_SIZE) || newLen < 0) {
-                if (optlen > PAGE_SIZE && newLen >= 0) {
-                    return kv;
-                }
-                throw new BpfException(Errno.EFAULT, "getsockopt: program set optlen " + newLen + " beyond " + optlen);
-            }
-            if (newLen != 0) {
-                return a.copyOut(buf, newLen);
-            }
-            return kv != null ? kv : new byte[0];
-        } finally {
-            a.free(ctx, SockLayouts.Sockopt.SIZE);
-            a.free(buf, size);
-        }
-    }
-
+    /**
+     * The kernel's getsockopt handler for {@code optlen} bytes of buffer: the value cut to what
+     * fits, or the errno Linux gives (EINVAL for an int option with optlen < 4, ENOPROTOOPT).
+     */
     byte[] kernelGet(Socket s, int level, int optname, int optlen) {
         String what = "getsockopt(" + level + ", " + optname + ")";
         byte[] v;
@@ -236,18 +128,6 @@ final class Sockopts {
             throw new BpfException(Errno.EINVAL, what + ": optlen " + optlen + " is too small for an int");
         }
         return Arrays.copyOf(v, Math.min(optlen, 4));
-    }
-
-    private void fill(Arena a, long ctx, Socket s, long buf, int max, int level, int optname, int optlen, int retval) {
-        hooks.syncMirror(s);
-        a.fill(ctx, SockLayouts.Sockopt.SIZE, (byte) 0);
-        a.store64(ctx + SockLayouts.Sockopt.SK, s.mirror);
-        a.store64(ctx + SockLayouts.Sockopt.OPTVAL, buf);
-        a.store64(ctx + SockLayouts.Sockopt.OPTVAL_END, buf + max);
-        a.store32(ctx + SockLayouts.Sockopt.LEVEL, level);
-        a.store32(ctx + SockLayouts.Sockopt.OPTNAME, optname);
-        a.store32(ctx + SockLayouts.Sockopt.OPTLEN, optlen);
-        a.store32(ctx + SockLayouts.Sockopt.RETVAL, retval);
     }
 
     private static void requireInt(byte[] v, String what) {

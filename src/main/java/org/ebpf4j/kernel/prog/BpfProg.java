@@ -98,7 +98,7 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
 
     @Override public ProgType type() { return type; }
 
-    @Override public String tagHex() { return java.util.HexFormat.of().formatHex(tag); }
+    @Override public String tagHex() { return ProgTag.hex(tag); }
 
     /**
      * One run from a cgroup hook ({@code bpf_prog_run_array_cg}'s {@code run_prog}): the caller

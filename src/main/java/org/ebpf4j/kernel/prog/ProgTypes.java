@@ -42,13 +42,44 @@ public final class ProgTypes {
     /** {@code bpf_tracing_func_proto} beyond the base (kprobe, tracepoint, perf_event, raw_tp, tracing). */
     static final int[] TRACING = {15, 16, 22, 25, 27, 36, 37, 67, 109, 117, 160, 174};
     /** {@code cgroup_current_func_proto} (kernel/bpf/cgroup.c). */
-    static final int[] CGROUP_CURRENT = {15, 16, 80, 123, 17};
+    static final int[] CGROUP_CURRENT = {15, 14, 16, 80, 123, 17};
     static final int[] SK_FILTER = {26, 68, 46, 47, 25};
     static final int[] TC = {9, 10, 11, 13, 23, 24, 26, 28, 31, 32, 33, 34, 38, 39, 46, 47, 68, 79, 83, 84, 85, 86,
         95, 96, 97, 98, 25, 69, 122, 160};
     static final int[] XDP = {44, 54, 65, 23, 51, 28, 69, 25, 122};
-    static final int[] CG_SKB = {81, 95, 107, 108, 25, 79, 83, 128, 129, 96, 98, 97, 26, 68, 46, 47, 84, 85, 86};
-    static final int[] CG_SOCK_FAMILY = {81, 107, 108, 46, 47, 25, 122, 128, 129};
+    /** {@code cgroup_common_func_proto}: get_local_storage (get/set_retval: see {@link #allowsHelper(ProgType, AttachType, int)}). */
+    static final int[] CGROUP_COMMON = {81};
+    /**
+     * {@code cg_skb_func_proto} (net/core/filter.c): sk_fullsock, sk_storage_get/delete,
+     * perf_event_output, skb_cgroup_id, skb_ancestor_cgroup_id, sk_cgroup_id,
+     * sk_ancestor_cgroup_id, tcp_sock, get_listener_sock, skb_ecn_set_ce, sk_lookup_tcp/udp,
+     * sk_release, skc_lookup_tcp, then {@code sk_filter_func_proto}'s skb_load_bytes(_relative),
+     * get_socket_cookie, get_socket_uid.
+     */
+    static final int[] CG_SKB = {95, 107, 108, 25, 79, 83, 128, 129, 96, 98, 97, 84, 85, 86, 99, 26, 68, 46, 47};
+    /** {@code sock_filter_func_proto} (CGROUP_SOCK): get_socket_cookie, get_netns_cookie, perf_event_output, sk_storage_get, ktime_get_coarse_ns. */
+    static final int[] CG_SOCK = {46, 122, 25, 107, 160};
+    /**
+     * {@code sock_addr_func_proto} (CGROUP_SOCK_ADDR): bind (connect hooks only, see
+     * {@link #allowsHelper(ProgType, AttachType, int)}), get_socket_cookie, get_netns_cookie,
+     * perf_event_output, sk_lookup_tcp/udp, sk_release, skc_lookup_tcp, sk_storage_get/delete,
+     * setsockopt, getsockopt, ktime_get_coarse_ns.
+     */
+    static final int[] CG_SOCK_ADDR = {64, 46, 122, 25, 84, 85, 86, 99, 107, 108, 49, 57, 160};
+    /**
+     * {@code sock_ops_func_proto}: setsockopt, getsockopt, sock_ops_cb_flags_set,
+     * sock_map_update, sock_hash_update, get_socket_cookie, perf_event_output,
+     * sk_storage_get/delete, get_netns_cookie, load/store/reserve_hdr_opt, tcp_sock,
+     * ktime_get_coarse_ns (no cgroup_current_func_proto: sock_ops may run in softirq).
+     */
+    static final int[] SOCK_OPS = {49, 57, 59, 53, 70, 46, 25, 107, 108, 122, 142, 143, 144, 96, 160};
+    /**
+     * {@code cg_sockopt_func_proto} (kernel/bpf/cgroup.c): get_netns_cookie, sk_storage_get/delete,
+     * setsockopt/getsockopt (cgroup/setsockopt only), tcp_sock, perf_event_output.
+     */
+    static final int[] CG_SOCKOPT = {122, 107, 108, 49, 57, 96, 25};
+    /** {@code sysctl_func_proto}: strtol, strtoul, sysctl_get_name, get_current_value, get_new_value, set_new_value, ktime_get_coarse_ns. */
+    static final int[] CG_SYSCTL = {105, 106, 101, 102, 103, 104, 160};
     static final int[] SYSCALL = {166, 167, 168, 179};
 
     private static final Map<ProgType, Row> ROWS;
@@ -65,7 +96,7 @@ public final class ProgTypes {
         m.put(ProgType.SCHED_ACT, new Row(tc, set(TC), TestRunKind.SKB));
         m.put(ProgType.XDP, new Row(a -> new XdpAccess(a == AttachType.XDP_DEVMAP), set(XDP), TestRunKind.XDP));
         m.put(ProgType.CGROUP_SKB, new Row(a -> new SkBuffAccess(SkBuffAccess.Flavor.CGROUP_SKB),
-                set(CG_SKB, CGROUP_CURRENT), TestRunKind.SKB));
+                set(CGROUP_COMMON, CG_SKB), TestRunKind.SKB));
         m.put(ProgType.LWT_IN, new Row(lwt, set(SK_FILTER), TestRunKind.SKB));
         m.put(ProgType.LWT_OUT, new Row(lwt, set(SK_FILTER), TestRunKind.SKB));
         m.put(ProgType.LWT_XMIT, new Row(lwt, set(SK_FILTER, new int[] {9, 10, 11, 13, 24, 34, 38, 39}), TestRunKind.SKB));
@@ -83,12 +114,12 @@ public final class ProgTypes {
         m.put(ProgType.SYSCALL, new Row(a -> CtxAccess.SYSCALL, set(TRACING, SYSCALL), TestRunKind.SYSCALL));
         // struct bpf_sock 80, bpf_sock_addr 72, bpf_sock_ops 224, bpf_sockopt 40, bpf_cgroup_dev_ctx 12,
         // bpf_sysctl 8, sk_msg_md 80, bpf_sk_lookup 72, sk_reuseport_md 64, bpf_nf_ctx 16
-        m.put(ProgType.CGROUP_SOCK, new Row(a -> CtxAccess.plain(80, true), set(CG_SOCK_FAMILY, CGROUP_CURRENT), TestRunKind.NONE));
-        m.put(ProgType.CGROUP_SOCK_ADDR, new Row(a -> CtxAccess.plain(72, true), set(CG_SOCK_FAMILY, CGROUP_CURRENT), TestRunKind.NONE));
-        m.put(ProgType.SOCK_OPS, new Row(a -> CtxAccess.plain(224, true), set(CG_SOCK_FAMILY), TestRunKind.NONE));
-        m.put(ProgType.CGROUP_SOCKOPT, new Row(a -> CtxAccess.plain(40, true), set(CG_SOCK_FAMILY, CGROUP_CURRENT), TestRunKind.NONE));
-        m.put(ProgType.CGROUP_DEVICE, new Row(a -> CtxAccess.plain(12, false), set(new int[] {81}, CGROUP_CURRENT), TestRunKind.NONE));
-        m.put(ProgType.CGROUP_SYSCTL, new Row(a -> CtxAccess.plain(8, true), set(new int[] {81}, CGROUP_CURRENT), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_SOCK, new Row(a -> CtxAccess.plain(80, true), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SOCK), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_SOCK_ADDR, new Row(a -> CtxAccess.plain(72, true), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SOCK_ADDR), TestRunKind.NONE));
+        m.put(ProgType.SOCK_OPS, new Row(a -> CtxAccess.plain(224, true), set(CGROUP_COMMON, SOCK_OPS), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_SOCKOPT, new Row(a -> CtxAccess.plain(40, true), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SOCKOPT), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_DEVICE, new Row(a -> CtxAccess.plain(12, false), set(CGROUP_COMMON, CGROUP_CURRENT), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_SYSCTL, new Row(a -> CtxAccess.plain(8, true), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SYSCTL), TestRunKind.NONE));
         m.put(ProgType.SK_MSG, new Row(a -> CtxAccess.plain(80, false), set(new int[] {46, 47}), TestRunKind.NONE));
         m.put(ProgType.SK_LOOKUP, new Row(a -> CtxAccess.plain(72, false), set(new int[] {}), TestRunKind.SK_LOOKUP));
         m.put(ProgType.SK_REUSEPORT, new Row(a -> CtxAccess.plain(64, false), set(new int[] {26, 68}), TestRunKind.NONE));
@@ -133,11 +164,22 @@ public final class ProgTypes {
      * expected attach type has 0 = INET_INGRESS, so it cannot call them either, as on Linux.
      */
     public static boolean allowsHelper(ProgType type, AttachType eat, int id) {
+        AttachType e = eat == null ? AttachType.CGROUP_INET_INGRESS : eat;
         if (id == BPF_FUNC_get_retval || id == BPF_FUNC_set_retval) {
-            return cgroupCommon(type) && retvalHookFor(eat == null ? AttachType.CGROUP_INET_INGRESS : eat);
+            return cgroupCommon(type) && retvalHookFor(e);
+        }
+        if (type == ProgType.CGROUP_SOCK_ADDR && id == BPF_FUNC_bind) {
+            // sock_addr_func_proto: bpf_bind only where the socket is not bound yet (connect)
+            return e == AttachType.CGROUP_INET4_CONNECT || e == AttachType.CGROUP_INET6_CONNECT;
+        }
+        if (type == ProgType.CGROUP_SOCKOPT && (id == BPF_FUNC_setsockopt || id == BPF_FUNC_getsockopt)) {
+            // cg_sockopt_func_proto: bpf_sk_setsockopt/getsockopt only from cgroup/setsockopt
+            return e == AttachType.CGROUP_SETSOCKOPT;
         }
         return allowsHelper(type, id);
     }
+
+    static final int BPF_FUNC_bind = 64, BPF_FUNC_setsockopt = 49, BPF_FUNC_getsockopt = 57;
 
     private static boolean cgroupCommon(ProgType type) {
         return switch (type) {

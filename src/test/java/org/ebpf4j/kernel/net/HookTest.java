@@ -59,10 +59,10 @@ class HookTest {
         int s = net.socket(t, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
         net.sendto(t, s, new byte[5], SockAddr.parse("127.0.0.1:9"));
         assertEquals(List.of(1L, 2L), log());
-        AsmProg drop = f.attach(parent, AttachType.CGROUP_INET_EGRESS, "mov %r0, 0\nexit");
+        NetFixture.Loaded drop = f.attach(parent, AttachType.CGROUP_INET_EGRESS, "mov %r0, 0\nexit");
         BpfException e = assertThrows(BpfException.class, () -> net.sendto(t, s, new byte[5], SockAddr.parse("127.0.0.1:9")));
         assertEquals(Errno.EPERM, e.errno());   // as observed on Linux: a cgroup_skb egress drop fails sendmsg with EPERM
-        assertEquals(1, drop.runs.get());
+        assertEquals(1, drop.runs());
         assertEquals(List.of(1L, 2L, 1L, 2L), log());   // every program runs, no short circuit (§5.1)
     }
 

@@ -1,0 +1,474 @@
+package org.ebpf4j.map.storage;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.ebpf4j.map.MapAttr;
+import org.ebpf4j.map.MapBase;
+import org.ebpf4j.map.MapEnv;
+import org.ebpf4j.map.MapFlags;
+import org.ebpf4j.map.MapValues;
+import org.ebpf4j.map.OwnerKeyedMap;
+import org.ebpf4j.uapi.BpfException;
+import org.ebpf4j.uapi.Errno;
+
+/**
+ * {@code struct bpf_local_storage_map} and the shared operations of kernel/bpf/bpf_local_storage.c
+ * (spec §1): the map holds no keys, only buckets that index its elements so that map destruction
+ * can find them; lookups go owner → {@link LocalStorage} → cache slot → list. The per-owner
+ * types ({@link SkStorageMap}, {@link TaskStorageMap}, {@link CgrpStorageMap}) say which owners
+ * they accept, how a key fd resolves, how memory is charged and how their helpers check flags.
+ *
+ * <p>Program-path methods return a value address / 0 / -errno and never throw; syscall-path
+ * methods ({@link OwnerKeyedMap}) throw {@link BpfException} with the kernel's errno.
+ */
+public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<StorageOwner> {
+    /**
+     * {@code BPF_LOCAL_STORAGE_MAX_VALUE_SIZE} on x86_64: {@code U16_MAX - sizeof(struct
+     * bpf_local_storage_elem)} = 65407 (the elem_size is a u16).
+     */
+    public static final int MAX_VALUE_SIZE = 0xffff - LocalStorageElem.KERNEL_SIZE;
+    /** {@code BPF_LOCAL_STORAGE_GET_F_CREATE} (= {@code BPF_SK_STORAGE_GET_F_CREATE}). */
+    public static final long GET_F_CREATE = 1;
+
+    /** One hash bucket ({@code struct bpf_local_storage_map_bucket}): elements by storage, and its lock. */
+    private static final class Bucket {
+        final Set<LocalStorageElem> elems = new HashSet<>();
+    }
+
+    private final LocalStorageCache cache;
+    final int cacheIdx;
+    private final int elemSize;
+    private final int valueAlloc;
+    private final Bucket[] buckets;
+
+    protected LocalStorageMap(MapAttr attr, MapEnv env) {
+        super(attr, env);
+        this.cache = env.registry().familyState(LocalStorageCache.Caches.class, LocalStorageCache.Caches::new).of(attr.type());
+        this.elemSize = LocalStorageElem.KERNEL_SIZE + attr.valueSize();
+        this.valueAlloc = MapFlags.round8(attr.valueSize());
+        // nbuckets = roundup_pow_of_two(num_possible_cpus()), at least 2
+        int n = Math.max(2, Integer.highestOneBit(Math.max(1, env.possibleCpus() - 1)) << 1);
+        this.buckets = new Bucket[n];
+        for (int i = 0; i < n; i++) {
+            buckets[i] = new Bucket();
+        }
+        this.cacheIdx = cache.idxGet();   // last: nothing below can fail
+    }
+
+    /**
+     * {@code bpf_local_storage_map_alloc_check()} (§1.2 step B), the same for every type, in the
+     * kernel's order: 0 or -errno.
+     */
+    public static int allocCheck(MapAttr a) {
+        if ((a.mapFlags() & ~(MapFlags.BPF_F_NO_PREALLOC | MapFlags.BPF_F_CLONE)) != 0
+                || (a.mapFlags() & MapFlags.BPF_F_NO_PREALLOC) == 0
+                || a.maxEntries() != 0
+                || a.keySize() != 4
+                || a.valueSize() == 0
+                || a.btfKeyTypeId() == 0 || a.btfValueTypeId() == 0) {
+            return Errno.EINVAL.negative();
+        }
+        if (Integer.toUnsignedLong(a.valueSize()) > MAX_VALUE_SIZE) {
+            return Errno.E2BIG.negative();
+        }
+        return 0;
+    }
+
+    /** This map's slot in every owner's 16-entry cache. */
+    public int cacheIdx() { return cacheIdx; }
+
+    /** {@code smap->elem_size}: what one element costs its owner ({@code sizeof(elem)} + value_size). */
+    public int elemSize() { return elemSize; }
+
+    // ---- what the owner types decide ----
+
+    /** The owner if it is of this map's kind (and usable, e.g. a full socket), else null. */
+    protected abstract StorageOwner accept(StorageOwner owner);
+
+    /** {@code map_local_storage_charge}: true if {@code size} bytes may be charged to the owner (and are). */
+    protected boolean charge(StorageOwner owner, int size) { return true; }
+
+    /** {@code map_local_storage_uncharge}. */
+    protected void uncharge(StorageOwner owner, int size) {}
+
+    // ---- program path ----
+
+    /** The value of {@code owner} for this map, or 0; caches a hit found by the list walk. */
+    public final long lookupData(StorageOwner owner, boolean cacheit) {
+        LocalStorage ls = owner.bpfStorage().get();
+        if (ls == null) {
+            return 0;
+        }
+        LocalStorageElem e = ls.lookup(this, cacheit);
+        return e == null ? 0 : e.data;
+    }
+
+    /**
+     * {@code bpf_local_storage_update()} (§1.6): creates or replaces this map's value in
+     * {@code owner} from {@code src} at {@code srcOff} ({@code src} null: zero-filled).
+     * Without BPF_F_LOCK a new element replaces the old one (a reader sees the old value or the
+     * new one, whole); with BPF_F_LOCK an existing value is written in place under its spin lock.
+     * Returns the value address or -errno (EINVAL, EEXIST, ENOENT, ENOMEM, EAGAIN, EDEADLK):
+     * test with {@link #isErr}.
+     */
+    public final long update(StorageOwner owner, MemorySegment src, long srcOff, long flags) {
+        long op = flags & ~MapFlags.BPF_F_LOCK;
+        boolean locked = (flags & MapFlags.BPF_F_LOCK) != 0;
+        if (Long.compareUnsigned(op, MapFlags.BPF_EXIST) > 0 || (locked && lockOff < 0)) {
+            return Errno.EINVAL.negative();
+        }
+        LocalStorage ls = owner.bpfStorage().get();
+        if (ls == null || ls.list.length == 0) {
+            if (op == MapFlags.BPF_EXIST) {
+                return Errno.ENOENT.negative();
+            }
+            LocalStorageElem e = allocElem(owner, src, srcOff);
+            if (e == null) {
+                return Errno.ENOMEM.negative();
+            }
+            int err = allocStorage(owner, e);
+            return err != 0 ? err : e.data;
+        }
+        if (locked && op != MapFlags.BPF_NOEXIST) {   // lockless in-place fast path
+            LocalStorageElem old = ls.lookup(this, false);
+            int err = checkFlags(old, op);
+            if (err != 0) {
+                return err;
+            }
+            if (old != null) {
+                copyLocked(old, src, srcOff);
+                return old.data;
+            }
+        }
+        LocalStorageElem e = allocElem(owner, src, srcOff);   // before the lock, as the kernel
+        if (e == null) {
+            return Errno.ENOMEM.negative();
+        }
+        if (ls.lock.isHeldByCurrentThread()) {   // rqspinlock: re-entry on this CPU
+            dropUnlinked(owner, e);
+            return Errno.EDEADLK.negative();
+        }
+        LocalStorageElem old;
+        ls.lock.lock();
+        try {
+            if (ls.list.length == 0) {   // a racing delete emptied it; it is being freed
+                dropUnlinked(owner, e);
+                return Errno.EAGAIN.negative();
+            }
+            old = ls.lookup(this, false);
+            int err = checkFlags(old, op);
+            if (err != 0) {
+                dropUnlinked(owner, e);
+                return err;
+            }
+            if (old != null && locked) {
+                copyLocked(old, src, srcOff);
+                dropUnlinked(owner, e);
+                return old.data;
+            }
+            linkToMap(e, ls);
+            ls.linkLocked(e);
+            ls.memCharge += elemSize;
+            if (old != null && !ls.unlinkLocked(old)) {
+                old = null;
+            }
+        } finally {
+            ls.lock.unlock();
+        }
+        if (old != null) {
+            unlinkFromMap(old);
+            freeElemDeferred(old);
+        }
+        return e.data;
+    }
+
+    /**
+     * Deletes this map's value from {@code owner} ({@code bpf_selem_unlink}, §1.7): 0, -ENOENT
+     * if there is none, -EDEADLK on re-entry.
+     */
+    public final int delete(StorageOwner owner) {
+        LocalStorage ls = owner.bpfStorage().get();
+        LocalStorageElem e = ls == null ? null : ls.lookup(this, false);
+        if (e == null) {
+            return Errno.ENOENT.negative();
+        }
+        if (ls.lock.isHeldByCurrentThread()) {
+            return Errno.EDEADLK.negative();
+        }
+        boolean mine;
+        ls.lock.lock();
+        try {
+            mine = ls.unlinkLocked(e);
+        } finally {
+            ls.lock.unlock();
+        }
+        if (mine) {
+            unlinkFromMap(e);
+            freeElemDeferred(e);
+        }
+        return 0;
+    }
+
+    /**
+     * The common {@code bpf_*_storage_get} algorithm (§2.1): NULL for bad flags, a NULL or foreign
+     * owner; the existing value (cached); else, with F_CREATE on a live owner, a new value from
+     * {@code valueAddr} (0: zero-filled). Any failure to create is NULL.
+     */
+    public final long helperGet(StorageOwner owner, long valueAddr, long flags) {
+        if (Long.compareUnsigned(flags, GET_F_CREATE) > 0 || owner == null) {
+            return 0;
+        }
+        StorageOwner o = accept(owner);
+        if (o == null) {
+            return 0;
+        }
+        long data = lookupData(o, true);
+        if (data != 0 || (flags & GET_F_CREATE) == 0 || !o.acceptsNewStorage()) {
+            return data;
+        }
+        long r;
+        if (valueAddr == 0) {
+            r = update(o, null, 0, MapFlags.BPF_NOEXIST);
+        } else {
+            if (!arena.contains(valueAddr, attr.valueSize())) {
+                return 0;
+            }
+            r = update(o, mem, arena.offset(valueAddr, attr.valueSize()), MapFlags.BPF_NOEXIST);
+        }
+        return isErr(r) ? 0 : r;
+    }
+
+    /**
+     * {@code IS_ERR_VALUE}: arena addresses are kernel addresses, negative as a long, so an
+     * error is only a value in [-4095, -1].
+     */
+    public static boolean isErr(long r) { return r < 0 && r >= -4095; }
+
+    /** The common {@code bpf_*_storage_delete} (§2.1): -EINVAL for a NULL or foreign owner. */
+    public int helperDelete(StorageOwner owner) {
+        StorageOwner o = owner == null ? null : accept(owner);
+        if (o == null) {
+            return Errno.EINVAL.negative();
+        }
+        return delete(o);
+    }
+
+    // ---- syscall path ----
+
+    @Override
+    public byte[] lookupOwner(StorageOwner owner, long flags) {
+        checkLookupFlags(flags);
+        StorageOwner o = requireOwner(owner);
+        LocalStorage ls = o.bpfStorage().get();
+        LocalStorageElem e = ls == null ? null : ls.lookup(this, true);
+        if (e == null) {
+            throw new BpfException(Errno.ENOENT, type() + " map id " + id() + " has no value for this " + ownerKind());
+        }
+        byte[] out = new byte[attr.valueSize()];
+        long off = arena.offset(e.data, attr.valueSize());
+        if ((flags & MapFlags.BPF_F_LOCK) != 0) {
+            MapValues.lock(arena, e.data + lockOff);
+            try {
+                MapValues.copyOut(mem, off, out, 0, out.length, lockOff);
+            } finally {
+                MapValues.unlock(arena, e.data + lockOff);
+            }
+        } else {
+            MapValues.copyOut(mem, off, out, 0, out.length, lockOff);
+        }
+        return out;
+    }
+
+    @Override
+    public void updateOwner(StorageOwner owner, byte[] value, long flags) {
+        checkValue(value);
+        StorageOwner o = requireOwner(owner);
+        long r = update(o, MemorySegment.ofArray(value), 0, flags);
+        if (isErr(r)) {
+            throw new BpfException(Errno.of((int) r), "update of " + type() + " map id " + id() + " (flags 0x"
+                    + Long.toHexString(flags) + ") for this " + ownerKind() + ": " + Errno.of((int) r).text());
+        }
+    }
+
+    @Override
+    public void deleteOwner(StorageOwner owner) {
+        int r = delete(requireOwner(owner));
+        if (r < 0) {
+            throw new BpfException(Errno.of(r), "delete from " + type() + " map id " + id() + " for this " + ownerKind()
+                    + ": " + Errno.of(r).text());
+        }
+    }
+
+    private StorageOwner requireOwner(StorageOwner owner) {
+        StorageOwner o = owner == null ? null : accept(owner);
+        if (o == null) {
+            throw new BpfException(Errno.EINVAL, "not a " + ownerKind() + " for " + type());
+        }
+        return o;
+    }
+
+    /** What the owner is, for messages ("socket", "task", "cgroup"). */
+    protected abstract String ownerKind();
+
+    @Override
+    public byte[] lookup(byte[] key, long flags) { throw keyNotResolved(); }
+
+    @Override
+    public void update(byte[] key, byte[] value, long flags) { throw keyNotResolved(); }
+
+    @Override
+    public void delete(byte[] key) { throw keyNotResolved(); }
+
+    private BpfException keyNotResolved() {
+        return new BpfException(Errno.EINVAL, type() + " is keyed by a " + ownerKind()
+                + " fd: the syscall layer must resolve it (OwnerKeyedMap)");
+    }
+
+    /** {@code notsupp_get_next_key}: ENOTSUPP (524), observed on Linux 6.18. */
+    @Override
+    public byte[] getNextKey(byte[] key) {
+        throw new BpfException(Errno.ENOTSUPP, type() + " has no keys to iterate (get_next_key is not supported)");
+    }
+
+    @Override
+    public long memUsage() {
+        return 64L + 16L * buckets.length;   // bpf_local_storage_map_mem_usage: elements are charged to owners
+    }
+
+    // ---- internals ----
+
+    /** {@code check_flags()}: EEXIST for NOEXIST on a present value, ENOENT for EXIST on an absent one. */
+    private static int checkFlags(LocalStorageElem old, long op) {
+        if (old != null && op == MapFlags.BPF_NOEXIST) {
+            return Errno.EEXIST.negative();
+        }
+        if (old == null && op == MapFlags.BPF_EXIST) {
+            return Errno.ENOENT.negative();
+        }
+        return 0;
+    }
+
+    private void copyLocked(LocalStorageElem dst, MemorySegment src, long srcOff) {
+        if (src == null) {
+            return;
+        }
+        MapValues.copyLocked(arena, dst.data, src, srcOff, mem, arena.offset(dst.data, attr.valueSize()),
+                attr.valueSize(), lockOff);
+    }
+
+    /** {@code bpf_selem_alloc()}: charged, zeroed, value copied (special fields excluded); null on failure. */
+    LocalStorageElem allocElem(StorageOwner owner, MemorySegment src, long srcOff) {
+        if (!charge(owner, elemSize)) {
+            return null;
+        }
+        long d = arena.alloc(valueAlloc);
+        if (d == 0) {
+            uncharge(owner, elemSize);
+            return null;
+        }
+        if (src != null) {
+            MapValues.copy(src, srcOff, mem, arena.offset(d, attr.valueSize()), attr.valueSize(), lockOff);
+        }
+        return new LocalStorageElem(this, d);
+    }
+
+    /** An element that was never visible: uncharge and free at once. */
+    private void dropUnlinked(StorageOwner owner, LocalStorageElem e) {
+        uncharge(owner, elemSize);
+        arena.free(e.data, valueAlloc);
+    }
+
+    /**
+     * {@code bpf_local_storage_alloc()}: a new storage holding {@code e}, published with one CAS
+     * on the owner's pointer; -ENOMEM if the storage cannot be charged, -EAGAIN if another
+     * thread published a storage first (the kernel does not retry, nor do we).
+     */
+    private int allocStorage(StorageOwner owner, LocalStorageElem e) {
+        if (!charge(owner, LocalStorage.KERNEL_SIZE)) {
+            dropUnlinked(owner, e);
+            return Errno.ENOMEM.negative();
+        }
+        LocalStorage ls = new LocalStorage(owner);
+        ls.lock.lock();
+        try {
+            linkToMap(e, ls);
+            ls.linkLocked(e);
+            ls.memCharge = elemSize + LocalStorage.KERNEL_SIZE;
+            if (owner.bpfStorage().compareAndSet(null, ls)) {
+                return 0;
+            }
+            e.storage = null;
+            ls.list = new LocalStorageElem[0];
+        } finally {
+            ls.lock.unlock();
+        }
+        unlinkFromMap(e);
+        uncharge(owner, LocalStorage.KERNEL_SIZE);
+        dropUnlinked(owner, e);
+        return Errno.EAGAIN.negative();
+    }
+
+    private Bucket bucketOf(LocalStorage ls) {
+        return buckets[System.identityHashCode(ls) & (buckets.length - 1)];
+    }
+
+    private void linkToMap(LocalStorageElem e, LocalStorage ls) {
+        Bucket b = bucketOf(ls);
+        synchronized (b) {
+            b.elems.add(e);
+            e.bucket = b;
+        }
+    }
+
+    /** Removes {@code e} from its bucket. Only the thread that unlinked it from its storage calls this. */
+    void unlinkFromMap(LocalStorageElem e) {
+        Bucket b = (Bucket) e.bucket;
+        synchronized (b) {
+            b.elems.remove(e);
+        }
+    }
+
+    /** Frees the value after a grace period: a program may still hold its address (I4). */
+    void freeElemDeferred(LocalStorageElem e) {
+        env.afterGracePeriod().accept(() -> arena.free(e.data, valueAlloc));
+    }
+
+    /**
+     * {@code bpf_local_storage_map_free()} (§1.11), after the grace period {@link MapBase#free()}
+     * waited: gives back the cache slot, then unlinks every element from its owner's storage
+     * (uncharging it; the last one clears the owner's pointer). No program can reach this map
+     * any more, so values are freed at once. Safe against a concurrent owner destruction.
+     */
+    @Override
+    protected void freeStorage() {
+        cache.idxFree(cacheIdx);
+        for (Bucket b : buckets) {
+            List<LocalStorageElem> snapshot;
+            synchronized (b) {
+                snapshot = new ArrayList<>(b.elems);
+            }
+            for (LocalStorageElem e : snapshot) {
+                LocalStorage ls = e.storage;
+                if (ls == null) {
+                    continue;   // its owner's destruction or a delete has it
+                }
+                boolean mine;
+                ls.lock.lock();
+                try {
+                    mine = ls.unlinkLocked(e);
+                } finally {
+                    ls.lock.unlock();
+                }
+                if (mine) {
+                    synchronized (b) {
+                        b.elems.remove(e);
+                    }
+                    arena.free(e.data, valueAlloc);
+                }
+            }
+        }
+    }
+}
