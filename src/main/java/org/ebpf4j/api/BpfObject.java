@@ -169,8 +169,10 @@ public final class BpfObject implements AutoCloseable {
             innerFd = createMap(m.innerMap());
         }
         try {
-            MapCreateAttr a = new MapCreateAttr(m.type().value(), m.keySize(), m.valueSize(), m.maxEntries(), m.mapFlags(),
+            MapCreateAttr a0 = new MapCreateAttr(m.type().value(), m.keySize(), m.valueSize(), m.maxEntries(), m.mapFlags(),
                     innerFd, m.numaNode(), kernelName(m.name()), 0, 0, 0, 0, 0, m.mapExtra());
+            int btf = needsBtf(m) ? objectBtfFd() : 0;
+            MapCreateAttr a = btf > 0 ? a0.withBtf(btf, m.btfKeyTypeId(), m.btfValueTypeId()) : a0;
             int[] fd = new int[1];
             mapOp(m, () -> fd[0] = bpf.mapCreate(task, a), "creating it");
             return fd[0];
@@ -179,6 +181,31 @@ public final class BpfObject implements AutoCloseable {
                 task.fds().close(innerFd);   // the template is only needed for the create
             }
         }
+    }
+
+    /**
+     * Whether {@code m} is created with the object's BTF: the local-storage types, which Linux
+     * refuses without it ({@code bpf_local_storage_map_alloc_check}, spec §10.1). libbpf passes
+     * BTF for every map; here only where it is required, so other maps keep their old behaviour.
+     */
+    private boolean needsBtf(MapSpec m) {
+        return spec.btf() != null && m.btfKeyTypeId() != 0 && m.btfValueTypeId() != 0
+                && (m.type() == MapType.SK_STORAGE || m.type() == MapType.TASK_STORAGE
+                    || m.type() == MapType.INODE_STORAGE || m.type() == MapType.CGRP_STORAGE);
+    }
+
+    private int objectBtfFd = -1;
+
+    /** {@code bpf_object__load_btf}: BTF_LOAD of the object's .BTF once; 0 if the kernel refuses it (libbpf goes on without). */
+    private int objectBtfFd() {
+        if (objectBtfFd < 0) {
+            try {
+                objectBtfFd = bpf.btfLoad(task, org.ebpf4j.syscall.BtfLoadAttr.of(spec.btf().raw()));
+            } catch (BpfException e) {
+                objectBtfFd = 0;
+            }
+        }
+        return objectBtfFd;
     }
 
     /** Global data: value 0 gets the section's bytes; .rodata and .kconfig are frozen. */
@@ -338,6 +365,10 @@ public final class BpfObject implements AutoCloseable {
         }
         programs.clear();
         maps.clear();
+        if (objectBtfFd > 0) {
+            closeQuietly(objectBtfFd);   // the maps hold their own BTF reference
+            objectBtfFd = 0;
+        }
     }
 
     private void closeQuietly(int fd) {

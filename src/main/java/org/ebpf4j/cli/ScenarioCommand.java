@@ -48,7 +48,7 @@ final class ScenarioCommand implements Callable<Integer> {
             out.println("scenario: " + sc.name());
         }
         List<Outcome> all;
-        try (ScenarioRunner runner = new ScenarioRunner()) {
+        try (ScenarioRunner runner = new ScenarioRunner(file.toAbsolutePath().getParent())) {
             all = runner.run(sc, o -> {
                 if (json) {
                     ObjectNode n = m.createObjectNode();

@@ -132,6 +132,21 @@ public final class Net {
     /** close(2) of a socket fd (or any fd): the last fd of a socket releases it. */
     public void close(Task task, int fd) { task.fds().close(fd); }
 
+    /**
+     * {@code pidfd_getfd(2)}: a new fd in {@code to} for the socket behind {@code from}'s
+     * {@code fd} (what a tool uses to name another process's socket, e.g. as an SK_STORAGE key).
+     */
+    public int pidfdGetfd(Task from, int fd, Task to) {
+        Socket s = sock(from, fd);
+        s.anyGet();
+        try {
+            return to.fds().install(new File.SocketFile(s, File.FMODE_RDWR));
+        } catch (BpfException e) {
+            s.anyPut();
+            throw e;
+        }
+    }
+
     /** The socket behind {@code fd}: EBADF if not open, ENOTSOCK if not a socket. */
     public Socket sock(Task task, int fd) {
         File f = task.fds().get(fd);

@@ -137,6 +137,19 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
         }
     }
 
+    /**
+     * The legacy CGROUP_STORAGE / PERCPU_CGROUP_STORAGE maps this program uses, by storage type
+     * ({@code prog->aux->cgroup_storage[]}), or null if none: what attaching allocates or reuses
+     * per (cgroup, attach type). Unique per type, checked at load.
+     */
+    @Override
+    public org.ebpf4j.map.storage.CgroupStorageMap[] cgroupStorageMaps() {
+        if (usedMaps.stream().noneMatch(m -> m.map() instanceof org.ebpf4j.map.storage.CgroupStorageMap)) {
+            return null;
+        }
+        return org.ebpf4j.map.storage.CgroupStorageMap.assign(usedMaps.stream().map(MapObject::map).toList());
+    }
+
     /** Runs from cgroup hooks that aborted with a {@link ProgramFault} (counted as denies). */
     public long faults() { return faults.get(); }
 

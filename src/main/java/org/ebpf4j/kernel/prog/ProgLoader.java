@@ -166,6 +166,8 @@ public final class ProgLoader {
                 throw new BpfException(errnoOf(e.reason()), e.getMessage());
             }
             log.append(VerifierLog.statsLine(insns.size()));
+            // check_map_prog_compatibility → bpf_cgroup_storage_assign: one legacy storage map per type (EBUSY)
+            org.ebpf4j.map.storage.CgroupStorageMap.assign(used.keySet().stream().map(MapObject::map).toList());
             prog = new BpfProg(rt, type, eat, name, tag, gpl, new ArrayList<>(used.keySet()), ctx.insns(), exe, loadTime,
                     task.uid(), ctx.maxCtxOffset(), attr.progFlags(), task.origin("BPF_PROG_LOAD"));
         } catch (BpfException e) {
