@@ -23,7 +23,7 @@ public final class TestRun {
     public TestRunResult run(Task task, BpfProg prog, TestRunAttr attr) {
         TestRunKind kind = ProgTypes.row(prog.progType()).testRun();
         return env.asCurrent(task, () -> switch (kind) {
-            case SKB -> SkbTestRun.run(this, prog, attr);
+            case SKB -> SkbTestRun.run(this, task, prog, attr);
             case XDP -> XdpTestRun.run(this, prog, attr);
             case RAW_TP -> rawTp(prog, attr);
             case SYSCALL -> syscall(prog, attr);
@@ -34,6 +34,9 @@ public final class TestRun {
     }
 
     Arena arena() { return env.runtime().arena(); }
+
+    /** The runtime's network namespace (the dummy sockets of skb test runs live there). */
+    org.ebpf4j.kernel.net.Net net() { return env.runtime().net(); }
 
     int cpus() { return env.runtime().cpus(); }
 
