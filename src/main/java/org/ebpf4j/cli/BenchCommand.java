@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>Every figure is BPF_PROG_TEST_RUN's {@code duration}: the kernel's through bpf(2), ours
  * through our own PROG_LOAD and PROG_TEST_RUN ({@code kernel.prog.TestRun}, which times the runs
- * inside the call as net/bpf/test_run.c does), so the columns measure the same thing: the mean
+ * inside the call as net/bpf/test_run.c does, on a clock that stops while the thread is not
+ * running, as {@code bpf_test_timer} stops on reschedule), so the columns measure the same thing: the mean
  * of one call's runs on one context and one dummy socket. Our sides warm up for at least one
  * second first (C2 must have compiled the interpreter loop or the generated class). Each side
  * takes the best of {@value #ROUNDS} calls, so a noisy neighbour on a shared machine costs less.
