@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
  * {@code ebpf4j demo}: the README's main job. Runs {@code examples/sieve/sieve.bpf.o} (an XDP
  * prime sieve; 502 primes below 3584) on the embedded runtime through the api, prints its result
  * and the time per run after warm-up, then loads and runs once every other example under
- * {@code examples/}.
+ * {@code examples/}, then runs every scenario file there (the seed examples, docs/scenarios.md);
+ * exit 1 if one of them has a failed step.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run examples/sieve (result and ns per run), then the other examples under examples/.")
@@ -86,7 +87,55 @@ final class DemoCommand implements Callable<Integer> {
                 out().printf("%s: not loaded: %s%n", examples.relativize(obj), e.getMessage());
             }
         }
+        int failed = runScenarios();
+        out().println();
+        out().println("seed 5 (examples/seed5-inner-map-swap): replacing an inner map while a program reads it");
         out().flush();
-        return 0;
+        try {
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            org.ebpf4j.examples.InnerMapSwap.Result r = org.ebpf4j.examples.InnerMapSwap.run(new java.io.PrintStream(buf, true,
+                    java.nio.charset.StandardCharsets.UTF_8));
+            out().print(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
+            if (!r.quiet()) {
+                failed++;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failed++;
+        }
+        out().flush();
+        return failed == 0 ? 0 : 1;
+    }
+
+    /**
+     * Runs every scenario under {@code examples/} (the seed examples: what ran, in what order,
+     * what it counted), printing each step's line; returns how many scenarios had a failed step.
+     */
+    private int runScenarios() throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(examples)) {
+            files = s.filter(x -> x.toString().endsWith(".yaml")).sorted().toList();
+        }
+        int failed = 0;
+        for (Path f : files) {
+            out().println();
+            org.ebpf4j.scenario.Scenario sc;
+            try (java.io.Reader r = Files.newBufferedReader(f)) {
+                sc = org.ebpf4j.scenario.Scenario.parse(r, f.toString());
+            }
+            out().println("scenario " + examples.relativize(f) + ": " + sc.name());
+            try (org.ebpf4j.scenario.ScenarioRunner runner = new org.ebpf4j.scenario.ScenarioRunner(f.toAbsolutePath().getParent())) {
+                List<org.ebpf4j.scenario.Outcome> all = runner.run(sc, o -> out().println(o.line()));
+                long ok = all.stream().filter(org.ebpf4j.scenario.Outcome::passed).count();
+                out().println(ok + " passed, " + (all.size() - ok) + " failed");
+                if (ok != all.size()) {
+                    failed++;
+                }
+            } catch (org.ebpf4j.scenario.ScenarioException e) {
+                out().println("  stopped: " + e.getMessage());
+                failed++;
+            }
+        }
+        return failed;
     }
 }

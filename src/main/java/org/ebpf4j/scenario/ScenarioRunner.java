@@ -22,7 +22,6 @@ public final class ScenarioRunner implements AutoCloseable {
     private final ProgSteps progSteps;
     private final MapSteps mapSteps;
     private final SocketSteps socketSteps;
-    private final SysctlSteps sysctlSteps;
 
     /** A runner whose relative object paths resolve against the working directory. */
     public ScenarioRunner() { this(Path.of("")); }
@@ -33,7 +32,6 @@ public final class ScenarioRunner implements AutoCloseable {
         this.progSteps = new ProgSteps(w);
         this.mapSteps = new MapSteps(w);
         this.socketSteps = new SocketSteps(w);
-        this.sysctlSteps = new SysctlSteps(w);
     }
 
     /** Runs every step, handing each outcome to {@code sink} as it completes; returns them all. */
@@ -134,7 +132,6 @@ public final class ScenarioRunner implements AutoCloseable {
             case "get" -> { return progSteps.get(s, msg); }
             case "test-run" -> { return progSteps.testRun(s, msg); }
             case "map" -> { return mapSteps.map(s, msg); }
-            case "sysctl" -> { return sysctlSteps.sysctl(s, msg); }
             case "socket" -> { return socketSteps.socket(s, msg); }
             case "close" -> {
                 return w.sockets.containsKey(s.name()) ? socketSteps.op(s, msg) : progSteps.close(s, msg);

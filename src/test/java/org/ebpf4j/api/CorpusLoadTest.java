@@ -51,7 +51,10 @@ class CorpusLoadTest {
     void everyObjectLoadsOrNamesWhatIsMissing() throws IOException {
         Map<String, String> expectedProgramFailures = Map.of(
                 // libbpf's poison for a CO-RE relocation that found no target (0xbad2310), refused as the kernel does
-                "core", "invalid func unknown#195896080");
+                "core", "invalid func unknown#195896080",
+                // seed 4's objects reach the cgroup through task->cgroups->dfl_cgrp: no task_struct model yet
+                "cgrp_storage_tp_btf", "bpf_get_current_task_btf#158 is not implemented",
+                "sockopt_connect", "bpf_get_current_task_btf#158 is not implemented");
         List<Path> objects = corpus();
         assertTrue(objects.size() >= 10, "the corpus is there");
         int loaded = 0;

@@ -14,7 +14,6 @@ import org.ebpf4j.map.MapHelpers;
 import org.ebpf4j.map.MapRegistry;
 import org.ebpf4j.map.MapTypes;
 import org.ebpf4j.map.storage.LocalStorageHelpers;
-import org.ebpf4j.map.storage.LocalStorageMap;
 import org.ebpf4j.map.storage.OwnerTable;
 import org.ebpf4j.map.storage.Owners;
 import org.ebpf4j.memory.Arena;
@@ -145,25 +144,26 @@ public class LocalStorageBench {
         @Param({"jit", "interp"})
         public String engine;
 
-        Executable[] gets;
-        int[] order;
+        Executable get;
+        /** One context per step of the pattern: {u64 map (as an ARRAY_OF_MAPS lookup would give); u64 task}. */
+        long ctxs;
+        int steps;
         int pos;
-        long task;
 
         @Setup
         public void setup() {
             boot(engine);
-            task = owners.register(new Owners.Task());
-            gets = new Executable[maps];
+            long task = owners.register(new Owners.Task());
+            // bpf_task_storage_get(inner_map, current, NULL, F_CREATE), the map taken from the context
+            get = load("get", Asm.program()
+                    .ldx(DW, R2, R1, 8).ldx(DW, R1, R1, 0).mov64(R3, 0).mov64(R4, 1)
+                    .call(LocalStorageHelpers.BPF_FUNC_task_storage_get)
+                    .jeq(R0, 0, "out").ldx(W, R0, R0, 0).label("out").exit());
+            long[] map = new long[maps];
             for (int i = 0; i < maps; i++) {
-                LocalStorageMap m = (LocalStorageMap) create(MapType.TASK_STORAGE, 4, 4, 0, MapFlags.BPF_F_NO_PREALLOC);
-                gets[i] = load("get_" + i, Asm.program()
-                        .mov64(R2, R1).lddw(R1, m.address()).mov64(R3, 0).mov64(R4, 1)
-                        .call(LocalStorageHelpers.BPF_FUNC_task_storage_get)
-                        .jeq(R0, 0, "out").ldx(W, R0, R0, 0).label("out").exit());
-                gets[i].run(task);
+                map[i] = create(MapType.TASK_STORAGE, 4, 4, 0, MapFlags.BPF_F_NO_PREALLOC).address();
             }
-            // "interleave 4 calls to the important map for every 10": an extra map-0 get when idx % 3 == 0
+            // seq: 0..n-1; int: "interleave 4 calls to the important map for every 10" = an extra map-0 get when idx % 3 == 0
             int[] o = new int[maps * 2];
             int n = 0;
             for (int i = 0; i < maps; i++) {
@@ -172,7 +172,13 @@ public class LocalStorageBench {
                     o[n++] = 0;
                 }
             }
-            order = java.util.Arrays.copyOf(o, n);
+            steps = n;
+            ctxs = arena.alloc(16L * n);
+            for (int k = 0; k < n; k++) {
+                arena.store64(ctxs + 16L * k, map[o[k]]);
+                arena.store64(ctxs + 16L * k + 8, task);
+                get.run(ctxs + 16L * k);   // creates every map's value on the task
+            }
         }
 
         @TearDown
@@ -183,8 +189,8 @@ public class LocalStorageBench {
     @Benchmark
     public long cacheCliffGet(Cliff c) {
         int p = c.pos;
-        c.pos = p + 1 == c.order.length ? 0 : p + 1;
-        return c.gets[c.order[p]].run(c.task);
+        c.pos = p + 1 == c.steps ? 0 : p + 1;
+        return c.get.run(c.ctxs + 16L * p);
     }
 
     static byte[] le64(long v) {
@@ -196,6 +202,49 @@ public class LocalStorageBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("ab")) {
+            ab(args.length > 1 ? args[1] : "jit");
+            return;
+        }
         org.openjdk.jmh.Main.main(args.length > 0 ? args : new String[] {"LocalStorageBench"});
+    }
+
+    /**
+     * A/B in alternating windows on the same sockets, so that a loaded machine's noise hits both
+     * sides alike (as kernel-observed-6.18.md interleaves its variants window by window): median
+     * ns per run of each, and the hash/sk ratio.
+     */
+    static void ab(String engine) {
+        for (int n : new int[] {64, 1024, 4096, 65536}) {
+            Sockets s = new Sockets();
+            s.engine = engine;
+            s.sockets = n;
+            s.setup();
+            final int runs = 200_000;
+            final int rounds = 15;
+            double[] sk = new double[rounds];
+            double[] hash = new double[rounds];
+            long sink = 0;
+            for (int r = -3; r < rounds; r++) {   // 3 warm-up rounds
+                long t0 = System.nanoTime();
+                for (int i = 0; i < runs; i++) {
+                    sink += s.skStorage.run(s.nextCtx());
+                }
+                long t1 = System.nanoTime();
+                for (int i = 0; i < runs; i++) {
+                    sink += s.hashByCookie.run(s.nextCtx());
+                }
+                long t2 = System.nanoTime();
+                if (r >= 0) {
+                    sk[r] = (t1 - t0) / (double) runs;
+                    hash[r] = (t2 - t1) / (double) runs;
+                }
+            }
+            java.util.Arrays.sort(sk);
+            java.util.Arrays.sort(hash);
+            System.out.printf("%s sockets=%6d  sk_storage %7.1f ns  hash[cookie] %7.1f ns  hash/sk %.2f  (%d)%n",
+                    engine, n, sk[rounds / 2], hash[rounds / 2], hash[rounds / 2] / sk[rounds / 2], sink & 1);
+            s.tearDown();
+        }
     }
 }

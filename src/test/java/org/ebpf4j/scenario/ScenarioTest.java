@@ -22,7 +22,7 @@ import picocli.CommandLine;
 /** The scenario format: the examples and test scenarios pass, failures are counted, bad files are named. */
 class ScenarioTest {
     static Stream<Path> files() throws Exception {
-        return Stream.concat(Files.list(Path.of("examples/scenarios")), Files.list(Path.of("src/test/scenarios")))
+        return Stream.concat(Files.walk(Path.of("examples")), Files.list(Path.of("src/test/scenarios")))
                 .filter(p -> p.toString().endsWith(".yaml")).sorted();
     }
 

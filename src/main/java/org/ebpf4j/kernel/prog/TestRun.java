@@ -61,26 +61,58 @@ public final class TestRun {
         Executable exe = prog.executable();
         Rcu.Reader reader = env.runtime().rcu().reader();
         long r0 = 0;
+        // bpf_test_run: fresh legacy cgroup storages for the run (bpf_cgroup_storages_alloc), never linked
+        org.ebpf4j.map.storage.CgroupStorageMap[] stMaps = prog.cgroupStorageMaps();
+        org.ebpf4j.map.storage.CgroupStorage[] storages = null;
+        if (stMaps != null) {
+            storages = new org.ebpf4j.map.storage.CgroupStorage[stMaps.length];
+            for (int i = 0; i < stMaps.length; i++) {
+                if (stMaps[i] != null) {
+                    storages[i] = stMaps[i].allocUnlinked(0, 0);
+                    if (storages[i] == null) {
+                        freeStorages(stMaps, storages);
+                        throw new BpfException(Errno.ENOMEM, "no memory for the test run's " + stMaps[i].type() + " storage");
+                    }
+                }
+            }
+        }
+        org.ebpf4j.map.storage.CgroupStorageRunCtx sctx = env.runtime().cgroupStorageCtx();
+        org.ebpf4j.map.storage.CgroupStorage[] saved = sctx.enter(storages);
         long cpu0 = cpuClock.getCurrentThreadCpuTime();
         long start = System.nanoTime();
+        long total;
+        long cpu1;
         reader.lock();
         try {
             for (long i = 0; i < n; i++) {
                 r0 = exe.run(ctxAddr);
             }
+            total = System.nanoTime() - start;
+            cpu1 = cpuClock.getCurrentThreadCpuTime();
         } catch (ProgramFault f) {
             throw new BpfException(Errno.EFAULT, "program " + prog.name() + " aborted (the kernel's verifier would"
                     + " have refused it): " + f.getMessage());
         } finally {
             reader.unlock();
+            sctx.exit(saved);
+            freeStorages(stMaps, storages);
         }
-        long total = System.nanoTime() - start;
-        long cpu1 = cpuClock.getCurrentThreadCpuTime();
         if (env.statsEnabled().get() > 0) {
             prog.countRun(total);
         }
         long mean = (cpu0 < 0 || cpu1 < 0 ? total : cpu1 - cpu0) / n;
         return new Runs((int) r0, (int) Math.min(mean, 0xffffffffL));
+    }
+
+    private static void freeStorages(org.ebpf4j.map.storage.CgroupStorageMap[] maps, org.ebpf4j.map.storage.CgroupStorage[] st) {
+        if (st == null) {
+            return;
+        }
+        for (int i = 0; i < st.length; i++) {
+            if (st[i] != null) {
+                maps[i].freeUnlinked(st[i]);
+            }
+        }
     }
 
     /**

@@ -79,6 +79,25 @@ class LocalStorageProgramTest {
         }
     }
 
+    /** The JIT (eBPF → JVM bytecode) calls the same helpers: counts agree with the interpreter's. */
+    @Test
+    void jitAndInterpreterAgree() {
+        org.ebpf4j.vm.jit.JitCompiler jit = new org.ebpf4j.vm.jit.JitCompiler(t.arena, table, Set.of(), 4);
+        LocalStorageMap m = t.create(MapType.SK_STORAGE, 4);
+        Owners.Sock a = new Owners.Sock();
+        Owners.Sock b = new Owners.Sock();
+        long pa = t.owners.register(a);
+        long pb = t.owners.register(b);
+        Executable interp = bump(m, 107);
+        Executable compiled = jit.load(interp.image());
+        for (int i = 0; i < 300; i++) {
+            assertEquals(1, (i % 3 == 0 ? interp : compiled).run(i % 2 == 0 ? pa : pb));
+        }
+        assertEquals(150, le32(m.lookupOwner(a, 0), 0));
+        assertEquals(150, le32(m.lookupOwner(b, 0), 0));
+        assertEquals(0, compiled.run(0));
+    }
+
     /**
      * Observation (a): three sockets send 5, 7 and 11 packets through an egress program
      * bumping a per-socket counter; the counts come out as 5, 7, 11; after the sockets close,
