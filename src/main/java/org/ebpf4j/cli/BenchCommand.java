@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
         description = "Times the bench programs on the interpreter, the JIT and the host kernel's JIT.")
 public final class BenchCommand implements Callable<Integer> {
     static final int ROUNDS = 3;
-    /** Our sides warm up for at least this long (whole calls of {@code repeat} runs). */
+    /** Our sides warm up for at least this much of their thread's CPU time (whole calls). */
     static final long WARMUP_NS = 1_000_000_000L;
 
     @Spec
@@ -155,7 +155,7 @@ public final class BenchCommand implements Callable<Integer> {
     /**
      * Our side on one engine, through our own BPF_PROG_LOAD and BPF_PROG_TEST_RUN: the object is
      * loaded into a fresh runtime ({@link BpfObject}), one call of one run gives the retval, then
-     * warm-up calls for at least {@value #WARMUP_NS} ns (HotSpot must compile the interpreter
+     * warm-up calls for at least {@value #WARMUP_NS} ns of the thread's CPU time (HotSpot must compile the interpreter
      * loop or the generated class), then the best {@code duration} of {@value #ROUNDS} calls:
      * TEST_RUN's own mean over the call's runs, timed inside the call as the kernel's is.
      *
@@ -175,7 +175,12 @@ public final class BenchCommand implements Callable<Integer> {
             Map<MapHandle, Set<String>> before = hashKeys(o);
             long budget = callBudgetMs <= 0 ? Long.MAX_VALUE : callBudgetMs * 1_000_000L;
             int runs = 1;
-            long warmUntil = System.nanoTime() + WARMUP_NS;
+            // warm-up counted on this thread's CPU clock: on a loaded machine wall time would end it
+            // before C2 got far (TEST_RUN's duration is on the same clock)
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            java.util.function.LongSupplier clock = mx.isCurrentThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled()
+                    ? mx::getCurrentThreadCpuTime : System::nanoTime;
+            long warmUntil = clock.getAsLong() + WARMUP_NS;
             long last;
             do {
                 long t0 = System.nanoTime();
@@ -185,7 +190,7 @@ public final class BenchCommand implements Callable<Integer> {
                 if (runs < repeat && last < budget / 2) {
                     runs = (int) Math.min(repeat, runs * 2L);
                 }
-            } while (System.nanoTime() < warmUntil || runs < repeat && last < budget / 2);
+            } while (clock.getAsLong() < warmUntil || runs < repeat && last < budget / 2);
             if (runs < repeat) {
                 notes.add(String.format(Locale.ROOT, "%s: %d runs per call, not %d (a call of %d would pass the %d ms"
                         + " --call-budget-ms)", engine, runs, repeat, repeat, callBudgetMs));
