@@ -171,6 +171,24 @@ public final class Net {
         setState(s, TcpState.CLOSE);
     }
 
+    /**
+     * {@code sk_alloc} without a {@code struct socket}: a bare kernel socket in {@code cg}
+     * (which must already hold the socket's BPF reference, {@code cgroup_sk_alloc}), reachable
+     * by its {@code bpf_sock} mirror, in no port table and behind no fd. Dropping its one
+     * reference ({@link Socket#put()}, {@code sk_free}) destroys it.
+     */
+    Socket allocBare(int family, int ownerPid, Cgroup cg, String origin) {
+        Socket s = new Socket(this, family, 0, 0, ownerPid, cg, origin);
+        synchronized (this) {
+            live.add(s);
+            mirrors.put(s.mirror, s);
+        }
+        return s;
+    }
+
+    /** Rewrites {@code s}'s {@code bpf_sock} mirror from its state. */
+    void syncMirror(Socket s) { hooks.syncMirror(s); }
+
     /** {@code sk_destruct}: the cgroup reference goes, mirrors are freed after a grace period. */
     void destroyed(Socket s) {
         synchronized (this) {

@@ -50,6 +50,9 @@ public final class NetHelpers {
         }));
         table.register(new HelperProto(BPF_FUNC_get_socket_uid, "bpf_get_socket_uid", (s, a, b, c, d, e) -> {
             Socket sk = socketOf(a);
+            if (sk != null && sk.skUid >= 0) {
+                return sk.skUid;
+            }
             Task t = sk == null ? null : net.runtime().task(sk.ownerPid);
             return t == null ? OVERFLOWUID : t.uid();
         }));

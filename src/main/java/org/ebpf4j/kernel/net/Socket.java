@@ -67,6 +67,12 @@ public final class Socket extends KernelObject implements SkStorageOwner {
     long bytesAcked;
     boolean shutdownRead;
     volatile long cookie;
+    /**
+     * {@code sk->sk_uid} when it is not the creator's: a socket made without a {@code struct
+     * socket} ({@code sock_init_data(NULL, sk)}, BPF_PROG_TEST_RUN's dummy) has uid 0. -1: the
+     * owner task's uid.
+     */
+    int skUid = -1;
     private final AtomicInteger fileRefs = new AtomicInteger();
     private final List<Runnable> destructors = new ArrayList<>();
     private volatile boolean released;

@@ -43,10 +43,31 @@ public final class ProgTypes {
     static final int[] TRACING = {15, 16, 22, 25, 27, 36, 37, 67, 109, 117, 160, 174};
     /** {@code cgroup_current_func_proto} (kernel/bpf/cgroup.c). */
     static final int[] CGROUP_CURRENT = {15, 14, 16, 80, 123, 17};
-    static final int[] SK_FILTER = {26, 68, 46, 47, 25};
-    static final int[] TC = {9, 10, 11, 13, 23, 24, 26, 28, 31, 32, 33, 34, 38, 39, 46, 47, 68, 79, 83, 84, 85, 86,
+    /**
+     * {@code sk_filter_func_proto} (SOCKET_FILTER): skb_load_bytes(_relative), get_socket_cookie,
+     * get_socket_uid, perf_event_output, get_netns_cookie (observed offered on 6.18).
+     */
+    static final int[] SK_FILTER = {26, 68, 46, 47, 25, 122};
+    /**
+     * {@code lwt_out_func_proto} (LWT_OUT; LWT_IN adds lwt_push_encap): skb_load_bytes,
+     * skb_pull_data, csum_diff, get_cgroup_classid, get_route_realm, get_hash_recalc,
+     * perf_event_output, get_smp_processor_id, skb_under_cgroup. Not load_bytes_relative nor
+     * the socket cookie/uid helpers (observed refused on 6.18).
+     */
+    static final int[] LWT_OUT = {26, 39, 28, 17, 24, 34, 25, 8, 37};
+    /** {@code lwt_xmit_func_proto} beyond lwt_out's: tunnel keys/options, redirects, tail/head changes, stores, csums. */
+    static final int[] LWT_XMIT = {20, 21, 29, 30, 23, 13, 38, 43, 9, 40, 10, 11, 41, 73};
+    /**
+     * {@code sk_skb_func_proto}: skb_store/load_bytes (not _relative: observed refused),
+     * pull_data, change_tail/head, adjust_room, socket cookie/uid, sk_redirect_map/hash,
+     * perf_event_output, sk_lookup_tcp/udp, sk_release, skc_lookup_tcp.
+     */
+    static final int[] SK_SKB = {9, 26, 39, 38, 43, 50, 46, 47, 52, 72, 25, 84, 85, 86, 99};
+    /** {@code tc_cls_act_func_proto}; sk_storage_get/delete included (observed offered on 6.18). */
+    static final int[] TC = {9, 10, 11, 13, 23, 24, 26, 28, 31, 32, 33, 34, 38, 39, 46, 47, 68, 79, 83, 84, 85, 86, 107, 108,
         95, 96, 97, 98, 25, 69, 122, 160};
-    static final int[] XDP = {44, 54, 65, 23, 51, 28, 69, 25, 122};
+    /** {@code xdp_func_proto} (no get_netns_cookie: observed refused on 6.18). */
+    static final int[] XDP = {44, 54, 65, 23, 51, 28, 69, 25};
     /** {@code cgroup_common_func_proto}: get_local_storage (get/set_retval: see {@link #allowsHelper(ProgType, AttachType, int)}). */
     static final int[] CGROUP_COMMON = {81};
     /**
@@ -54,9 +75,9 @@ public final class ProgTypes {
      * perf_event_output, skb_cgroup_id, skb_ancestor_cgroup_id, sk_cgroup_id,
      * sk_ancestor_cgroup_id, tcp_sock, get_listener_sock, skb_ecn_set_ce, sk_lookup_tcp/udp,
      * sk_release, skc_lookup_tcp, then {@code sk_filter_func_proto}'s skb_load_bytes(_relative),
-     * get_socket_cookie, get_socket_uid.
+     * get_socket_cookie, get_socket_uid, get_netns_cookie (observed offered on 6.18).
      */
-    static final int[] CG_SKB = {95, 107, 108, 25, 79, 83, 128, 129, 96, 98, 97, 84, 85, 86, 99, 26, 68, 46, 47};
+    static final int[] CG_SKB = {95, 107, 108, 25, 79, 83, 128, 129, 96, 98, 97, 84, 85, 86, 99, 26, 68, 46, 47, 122};
     /** {@code sock_filter_func_proto} (CGROUP_SOCK): get_socket_cookie, get_netns_cookie, perf_event_output, sk_storage_get, ktime_get_coarse_ns. */
     static final int[] CG_SOCK = {46, 122, 25, 107, 160};
     /**
@@ -97,11 +118,11 @@ public final class ProgTypes {
         m.put(ProgType.XDP, new Row(a -> new XdpAccess(a == AttachType.XDP_DEVMAP), set(XDP), TestRunKind.XDP));
         m.put(ProgType.CGROUP_SKB, new Row(a -> new SkBuffAccess(SkBuffAccess.Flavor.CGROUP_SKB),
                 set(CGROUP_COMMON, CG_SKB), TestRunKind.SKB));
-        m.put(ProgType.LWT_IN, new Row(lwt, set(SK_FILTER), TestRunKind.SKB));
-        m.put(ProgType.LWT_OUT, new Row(lwt, set(SK_FILTER), TestRunKind.SKB));
-        m.put(ProgType.LWT_XMIT, new Row(lwt, set(SK_FILTER, new int[] {9, 10, 11, 13, 24, 34, 38, 39}), TestRunKind.SKB));
-        m.put(ProgType.LWT_SEG6LOCAL, new Row(lwt, set(SK_FILTER), TestRunKind.NONE));
-        m.put(ProgType.SK_SKB, new Row(a -> new SkBuffAccess(SkBuffAccess.Flavor.SK_SKB), set(SK_FILTER), TestRunKind.NONE));
+        m.put(ProgType.LWT_IN, new Row(lwt, set(LWT_OUT, new int[] {73}), TestRunKind.SKB));
+        m.put(ProgType.LWT_OUT, new Row(lwt, set(LWT_OUT), TestRunKind.SKB));
+        m.put(ProgType.LWT_XMIT, new Row(lwt, set(LWT_OUT, LWT_XMIT), TestRunKind.SKB));
+        m.put(ProgType.LWT_SEG6LOCAL, new Row(lwt, set(LWT_OUT), TestRunKind.NONE));
+        m.put(ProgType.SK_SKB, new Row(a -> new SkBuffAccess(SkBuffAccess.Flavor.SK_SKB), set(SK_SKB), TestRunKind.NONE));
         m.put(ProgType.FLOW_DISSECTOR, new Row(a -> new SkBuffAccess(SkBuffAccess.Flavor.FLOW_DISSECTOR),
                 set(new int[] {26}), TestRunKind.FLOW_DISSECTOR));
         m.put(ProgType.KPROBE, new Row(a -> CtxAccess.plain(168, false), set(TRACING, new int[] {173}), TestRunKind.NONE));

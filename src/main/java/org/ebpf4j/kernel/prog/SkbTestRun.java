@@ -2,6 +2,9 @@ package org.ebpf4j.kernel.prog;
 
 import static org.ebpf4j.memory.SkBuffLayout.*;
 
+import org.ebpf4j.kernel.Task;
+import org.ebpf4j.kernel.net.SockAddr;
+import org.ebpf4j.kernel.net.TestRunSock;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
@@ -10,8 +13,10 @@ import org.ebpf4j.uapi.ProgType;
 /**
  * {@code bpf_prog_test_run_skb} (net/bpf/test_run.c) on the loopback device of the model: the
  * frame in data_in goes through {@code eth_type_trans} (protocol, pkt_type against lo's all-zero
- * address, the Ethernet header pulled); a dummy socket gets the family and addresses of an IPv4
- * or IPv6 header; tc programs (L2) see the frame from the Ethernet header, the others from the
+ * address, the Ethernet header pulled); a fresh dummy socket ({@link TestRunSock}: the caller's
+ * cgroup, a new cookie and empty local storage each call, shared by the call's repeats, freed at
+ * its end) gets the family and addresses of an IPv4 or IPv6 header and is {@code skb->sk};
+ * tc programs (L2) see the frame from the Ethernet header, the others from the
  * network header. ctx_in may set only mark, priority, ingress_ifindex, ifindex, cb, tstamp,
  * wire_len, gso_segs, gso_size and hwtstamp ({@code convert___skb_to_skb}: anything else non-zero
  * is EINVAL). After the run non-L2 frames get their Ethernet header back, zeroed, as the kernel
@@ -19,7 +24,9 @@ import org.ebpf4j.uapi.ProgType;
  *
  * <p>Observed on 6.18 for a cgroup_skb program and a 64-byte IPv4 frame: len 50, pkt_type 0,
  * protocol 0x0008 (big-endian ETH_P_IP read as u32), ifindex 1, family 2, remote_ip4 = the IP
- * destination, local_ip4 = the IP source, and data_end = data + 50.
+ * destination, local_ip4 = the IP source, and data_end = data + 50; skb->sk non-NULL and a full
+ * socket: family 2, type 0, protocol 0, state 7 (TCP_CLOSE), src_ip4/dst_ip4 = the IP source and
+ * destination, ports 0, rx_queue_mapping -1, uid 0, cgroup = the caller's; a non-IP frame: family 0.
  */
 final class SkbTestRun {
     private SkbTestRun() {}
@@ -34,7 +41,7 @@ final class SkbTestRun {
     static final long GSO_LEGACY_MAX_SIZE = 65536, GSO_MAX_SEGS = 65535;
     static final int LOOPBACK_IFINDEX = 1;
 
-    static TestRunResult run(TestRun tr, BpfProg prog, TestRunAttr attr) {
+    static TestRunResult run(TestRun tr, Task task, BpfProg prog, TestRunAttr attr) {
         if ((attr.flags() & ~TestRunAttr.BPF_F_TEST_SKB_CHECKSUM_COMPLETE) != 0 || attr.cpu() != 0 || attr.batchSize() != 0) {
             throw new BpfException(Errno.EINVAL, "skb test runs take only BPF_F_TEST_SKB_CHECKSUM_COMPLETE, no cpu or batch_size");
         }
@@ -76,6 +83,24 @@ final class SkbTestRun {
         }
         int len = size - ETH_HLEN;
 
+        // the dummy socket: family and addresses from the network header (the kernel's switch on skb->protocol)
+        int family = 0;
+        byte[] saddr = null;
+        byte[] daddr = null;
+        if (protoBe == 0x0008) {            // htons(ETH_P_IP)
+            family = SockAddr.AF_INET;
+            if (len >= 20) {
+                saddr = java.util.Arrays.copyOfRange(data, ETH_HLEN + 12, ETH_HLEN + 16);
+                daddr = java.util.Arrays.copyOfRange(data, ETH_HLEN + 16, ETH_HLEN + 20);
+            }
+        } else if (protoBe == 0xdd86) {     // htons(ETH_P_IPV6)
+            family = SockAddr.AF_INET6;
+            if (len >= 40) {
+                saddr = java.util.Arrays.copyOfRange(data, ETH_HLEN + 8, ETH_HLEN + 24);
+                daddr = java.util.Arrays.copyOfRange(data, ETH_HLEN + 24, ETH_HLEN + 40);
+            }
+        }
+
         Arena a = tr.arena();
         long bufSize = HEADROOM + size + TAILROOM;
         long buf = a.alloc(bufSize);
@@ -84,8 +109,12 @@ final class SkbTestRun {
             if (buf != 0) {
                 a.free(buf, bufSize);
             }
+            if (c != 0) {
+                a.free(c, ALLOC_SIZE);
+            }
             throw new BpfException(Errno.ENOMEM, "no arena memory for a " + size + "-byte skb");
         }
+        TestRunSock sock = TestRunSock.alloc(tr.net(), task, family, saddr, daddr);
         try {
             a.fill(buf, bufSize, (byte) 0);
             a.copyIn(buf + HEADROOM, data);
@@ -96,15 +125,22 @@ final class SkbTestRun {
             a.store32(c + PKT_TYPE, pktType);
             a.store32(c + PROTOCOL, protoBe);
             a.store32(c + IFINDEX, LOOPBACK_IFINDEX);
-            socketFields(a, c, data, protoBe, len);
+            socketFields(a, c, family, saddr, daddr);
             if (ctx != null) {
                 convertToSkb(a, c, ctx, skbLen);
             } else {
                 a.store32(c + WIRE_LEN, skbLen);
             }
             setPointers(a, c, start, skbLen);
+            a.store64(c + SK, sock.mirror());
 
-            TestRun.Runs runs = tr.repeat(prog, c, attr.repeat());
+            TestRun.Runs runs;
+            sock.enter(c, start, skbLen);
+            try {
+                runs = tr.repeat(prog, c, attr.repeat());
+            } finally {
+                sock.leave();
+            }
 
             // the program may have moved the pointers (helpers that change the packet): read them back
             long dataPtr = a.load64(c + KERN_DATA);
@@ -120,6 +156,7 @@ final class SkbTestRun {
             byte[] ctxOut = ctx == null ? null : convertFromSkb(a, c);
             return TestRun.finish(attr, runs, out, ctxOut);
         } finally {
+            sock.close();   // sk_free: the socket and its local storage go with the call
             a.free(buf, bufSize);
             a.free(c, ALLOC_SIZE);
         }
@@ -135,22 +172,22 @@ final class SkbTestRun {
         a.store32(c + DATA_META, data);
     }
 
-    /** The dummy socket's view: family and addresses from the network header, ports 0. */
-    private static void socketFields(Arena a, long c, byte[] frame, int protoBe, int len) {
-        if (protoBe == 0x0008) {            // htons(ETH_P_IP)
-            a.store32(c + FAMILY, 2);       // AF_INET
-            if (len >= 20) {
-                a.copyIn(c + LOCAL_IP4, frame, ETH_HLEN + 12, 4);
-                a.copyIn(c + REMOTE_IP4, frame, ETH_HLEN + 16, 4);
-            }
-        } else if (protoBe == 0xdd86) {     // htons(ETH_P_IPV6)
-            a.store32(c + FAMILY, 10);      // AF_INET6
-            if (len >= 40) {
-                a.copyIn(c + LOCAL_IP6, frame, ETH_HLEN + 8, 16);
-                a.copyIn(c + REMOTE_IP6, frame, ETH_HLEN + 24, 16);
-            }
+    /**
+     * The {@code __sk_buff} fields the kernel reads through {@code skb->sk} (the dummy socket):
+     * family, and the addresses when the header held them; ports stay 0 (the dummy socket has
+     * no {@code sk_num}/{@code sk_dport}; observed on 6.18). Not IPv4/IPv6: family AF_UNSPEC.
+     */
+    private static void socketFields(Arena a, long c, int family, byte[] saddr, byte[] daddr) {
+        a.store32(c + FAMILY, family);
+        if (saddr == null) {
+            return;
+        }
+        if (family == SockAddr.AF_INET) {
+            a.copyIn(c + LOCAL_IP4, saddr, 0, 4);
+            a.copyIn(c + REMOTE_IP4, daddr, 0, 4);
         } else {
-            a.store32(c + FAMILY, 2);       // sk_alloc'd as PF_INET and left so
+            a.copyIn(c + LOCAL_IP6, saddr, 0, 16);
+            a.copyIn(c + REMOTE_IP6, daddr, 0, 16);
         }
     }
 
