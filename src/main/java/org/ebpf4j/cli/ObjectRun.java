@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.Set;
 import org.ebpf4j.api.BpfObject;
 import org.ebpf4j.api.Program;
 import org.ebpf4j.kernel.prog.ProgEnv;
@@ -24,13 +23,8 @@ final class ObjectRun {
         if (!Files.isRegularFile(obj)) {
             throw new IllegalArgumentException(obj + " is not a file");
         }
-        return BpfObject.open(obj, env -> {
-            if (engine != EngineChoice.interp) {
-                env.registerEngine(ProgEnv.EngineKind.JIT,
-                        e -> engine.factory().create(e.runtime().arena(), e.helpers(), Set.of()));
-                env.setDefaultEngine(ProgEnv.EngineKind.JIT);
-            }
-        });
+        return BpfObject.open(obj, env -> env.setDefaultEngine(
+                engine == EngineChoice.interp ? ProgEnv.EngineKind.INTERPRETER : ProgEnv.EngineKind.JIT));
     }
 
     static byte[] read(Path p, String what) {

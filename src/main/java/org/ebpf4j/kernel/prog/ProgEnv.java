@@ -38,7 +38,8 @@ public final class ProgEnv {
     private final ThreadLocal<Object> runCtx = new ThreadLocal<>();
     private final Map<EngineKind, Engine> engines = new EnumMap<>(EngineKind.class);
     private final AtomicInteger statsEnabled = new AtomicInteger();
-    private volatile EngineKind defaultEngine = EngineKind.INTERPRETER;
+    /** Programs are JIT-compiled by default, as Linux does with BPF_JIT_ALWAYS_ON. */
+    private volatile EngineKind defaultEngine = EngineKind.JIT;
     /** Where {@code bpf_get_local_storage} finds the running program's legacy cgroup storages. */
     /** The runtime's one legacy cgroup storage run context (helper 81, the cgroup runners, TEST_RUN). */
     private final CgroupStorageRunCtx cgroupStorageCtx;
@@ -69,6 +70,7 @@ public final class ProgEnv {
         new org.ebpf4j.kernel.task.TaskHelpers(runtime.arena(), mirrors, current::get).registerInto(helpers);
         CgroupStorageMap.registerHelper(helpers, runtime.mapRegistry(), cgroupStorageCtx);
         engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
+        engines.put(EngineKind.JIT, new org.ebpf4j.vm.jit.JitCompiler(runtime.arena(), helpers, Set.of(), runtime.cpus()));
         loader = new ProgLoader(this);
         testRun = new TestRun(this);
     }
@@ -111,7 +113,7 @@ public final class ProgEnv {
 
     public synchronized boolean hasEngine(EngineKind kind) { return engines.containsKey(kind); }
 
-    /** The engine BPF_PROG_LOAD uses (the interpreter unless changed). */
+    /** The engine BPF_PROG_LOAD uses (the JIT unless changed). */
     public EngineKind defaultEngine() { return defaultEngine; }
 
     /** Makes {@code kind} (which must be registered) the engine of later loads. */
