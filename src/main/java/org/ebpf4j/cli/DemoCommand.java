@@ -79,8 +79,10 @@ final class DemoCommand implements Callable<Integer> {
                         out().printf("%s %s (%s): retval %d%n", examples.relativize(obj), p.name(), p.spec().progType(),
                                 r.retvalUnsigned());
                     } catch (BpfException e) {
-                        out().printf("%s %s (%s): not run: %s%n", examples.relativize(obj), p.name(),
-                                p.spec().progType(), e.getMessage());
+                        // e.g. tp_btf: Linux has no BPF_PROG_TEST_RUN for it either (ENOTSUPP); such
+                        // programs run below on the events they attach to
+                        out().printf("%s %s (%s): no test run (%s): it runs on its event below%n",
+                                examples.relativize(obj), p.name(), p.spec().progType(), e.errno().name());
                     }
                 }
             } catch (BpfException e) {
