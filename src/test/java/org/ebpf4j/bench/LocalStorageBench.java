@@ -63,7 +63,7 @@ public class LocalStorageBench {
             arena = new Arena(512L << 20);
             registry = new MapRegistry(arena);
             env = new MapEnv(arena, 2, registry, Runnable::run);   // no deletes run during the bench
-            owners = new OwnerTable(arena);
+            owners = OwnerTable.of(registry);
             helpers = HelperTable.base();
             MapHelpers.register(helpers, registry);
             LocalStorageHelpers.register(helpers, registry, owners);

@@ -53,7 +53,7 @@ public final class ProgEnv {
         new MiscHelpers(runtime.arena(), runtime.mapRegistry(), trace, this::currentIdentity,
                 ThreadLocalRandom.current().nextLong()).registerInto(helpers);
         new org.ebpf4j.kernel.helpers.CgroupRetvalHelpers(runtime.arena(), runCtx::get).registerInto(helpers);
-        storageOwners = new OwnerTable(runtime.arena());
+        storageOwners = OwnerTable.of(runtime.mapRegistry());
         LocalStorageHelpers.register(helpers, runtime.mapRegistry(), storageOwners);
         CgroupStorageMap.registerHelper(helpers, runtime.mapRegistry(), cgroupStorageCtx);
         engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
