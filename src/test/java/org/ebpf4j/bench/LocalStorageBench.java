@@ -212,7 +212,9 @@ public class LocalStorageBench {
             return;
         }
         if (args.length > 0 && args[0].equals("cliff")) {
-            cliff(args.length > 1 ? args[1] : "jit");
+            cliff(args.length > 1 ? args[1] : "jit", args.length > 2
+                    ? java.util.Arrays.stream(args, 2, args.length).mapToInt(Integer::parseInt).toArray()
+                    : new int[] {1, 16, 17, 24, 32, 100, 1000});
             return;
         }
         org.openjdk.jmh.Main.main(args.length > 0 ? args : new String[] {"LocalStorageBench"});
@@ -257,12 +259,10 @@ public class LocalStorageBench {
                 }
                 long c2 = mx.getCurrentThreadCpuTime();
                 long t2 = System.nanoTime();
-                {
-                    sk[0][r] = (c1 - c0) / (double) runs;
-                    hash[0][r] = (c2 - c1) / (double) runs;
-                    sk[1][r] = (t1 - t0) / (double) runs;
-                    hash[1][r] = (t2 - t1) / (double) runs;
-                }
+                sk[0][r] = (c1 - c0) / (double) runs;
+                hash[0][r] = (c2 - c1) / (double) runs;
+                sk[1][r] = (t1 - t0) / (double) runs;
+                hash[1][r] = (t2 - t1) / (double) runs;
             }
             double skc = median(sk[0]);
             double hc = median(hash[0]);
@@ -276,10 +276,10 @@ public class LocalStorageBench {
      * The §8.2 cache cliff without JMH: for each map count and pattern, median ns per
      * {@code bpf_task_storage_get} (thread CPU time) over 21 windows after 5 warm-up windows.
      */
-    static void cliff(String engine) {
+    static void cliff(String engine, int[] mapCounts) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         System.out.printf(Locale.ROOT, "%-6s %5s %14s %14s%n", "engine", "maps", "seq cpu ns/get", "int cpu ns/get");
-        for (int maps : new int[] {1, 16, 17, 24, 32, 100, 1000}) {
+        for (int maps : mapCounts) {
             double[] byPattern = new double[2];
             for (int p = 0; p < 2; p++) {
                 Cliff c = new Cliff();

@@ -72,9 +72,6 @@ public final class LocalStorage {
             return found;
         }
         long slot = cache + LocalStorageLayout.cacheSlot(smap.cacheIdx);
-        if (smap.storageArena().load64(slot) == found.sdata) {
-            return found;   // already cached: no need for the lock
-        }
         lock.lock();
         try {
             if (found.storage == this) {   // selem_linked_to_storage()

@@ -106,12 +106,14 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
      * kernel's lookup asserts {@code bpf_rcu_lock_held()}, since the cache block and the slot's
      * element are freed only a grace period after they die.
      */
-    public final long lookupData(StorageOwner owner, boolean cacheit) {
+    public final long lookupData(StorageOwner owner, boolean cacheit) { return lookupData(owner, cacheit, 0); }
+
+    private long lookupData(StorageOwner owner, boolean cacheit, long missed) {
         LocalStorage ls = owner.bpfStorage().get();
         if (ls == null) {
             return 0;
         }
-        long hit = cachedData(ls.cache);
+        long hit = ls.cache == missed ? 0 : cachedData(ls.cache);
         if (hit != 0) {
             return hit;
         }
@@ -134,7 +136,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
             return Errno.EINVAL.negative();
         }
         LocalStorage ls = owner.bpfStorage().get();
-        if (ls == null || ls.list.length == 0) {
+        if (ls == null || ls.size() == 0) {
             if (op == MapFlags.BPF_EXIST) {
                 return Errno.ENOENT.negative();
             }
@@ -167,7 +169,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         LocalStorageElem old;
         ls.lock.lock();
         try {
-            if (ls.list.length == 0) {   // a racing delete emptied it; it is being freed
+            if (ls.size() == 0) {   // a racing delete emptied it; it is being freed
                 dropUnlinked(owner, e);
                 return Errno.EAGAIN.negative();
             }
@@ -240,8 +242,9 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         if (Long.compareUnsigned(flags, GET_F_CREATE) > 0) {
             return 0;
         }
-        long hit = cachedData(owners.storageAt(ownerAddr));
-        return hit != 0 ? hit : helperGet(owners.ownerAt(ownerAddr), valueAddr, flags);
+        long storage = owners.storageAt(ownerAddr);
+        long hit = cachedData(storage);
+        return hit != 0 ? hit : getSlow(owners.ownerAt(ownerAddr), valueAddr, flags, storage);
     }
 
     /**
@@ -265,14 +268,22 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
      * {@code valueAddr} (0: zero-filled). Any failure to create is NULL.
      */
     public final long helperGet(StorageOwner owner, long valueAddr, long flags) {
-        if (Long.compareUnsigned(flags, GET_F_CREATE) > 0 || owner == null) {
+        if (Long.compareUnsigned(flags, GET_F_CREATE) > 0) {
             return 0;
         }
-        StorageOwner o = accept(owner);
+        return getSlow(owner, valueAddr, flags, 0);
+    }
+
+    /**
+     * {@link #helperGet(StorageOwner, long, long)} once the flags are checked, knowing that the
+     * cache slot of the storage block {@code missed} (0: none) does not hold this map's value.
+     */
+    private long getSlow(StorageOwner owner, long valueAddr, long flags, long missed) {
+        StorageOwner o = owner == null ? null : accept(owner);
         if (o == null) {
             return 0;
         }
-        long data = lookupData(o, true);
+        long data = lookupData(o, true, missed);
         if (data != 0 || (flags & GET_F_CREATE) == 0 || !o.acceptsNewStorage()) {
             return data;
         }
