@@ -33,15 +33,20 @@ import org.openjdk.jmh.annotations.*;
  * Seed 3's benchmark (spec §8.1): an egress-like program bumping a u32 per socket, in SK_STORAGE
  * ({@code bpf_sk_storage_get(map, skb->sk, NULL, F_CREATE)}) against a HASH keyed by the socket
  * cookie ({@code bpf_map_lookup_elem(&map, &cookie)}), over N sockets visited round-robin (ns per
- * program run; the kernel measured 66 vs 152 ns at 4096 sockets in 2019, 37 vs 47 ns TEST_RUN and
- * 200–320 vs 125–186 ns on real traffic on this machine's 6.18, kernel-observed-6.18.md). Then
- * the cache cliff of §8.2: {@code bpf_task_storage_get} on one task over {@code maps} TASK_STORAGE
- * maps, sequentially (0..n-1) or interleaved (an extra get on map 0 after every third), ns per get.
+ * program run; sk_storage vs hash, the kernel measured 66 vs 152 ns at 4096 sockets in 2019, and
+ * on this machine's 6.18 37 vs 47 ns under TEST_RUN and 198–321 vs 125–186 ns on real traffic,
+ * kernel-observed-6.18.md). Then the cache cliff of §8.2: {@code bpf_task_storage_get} on one
+ * task over {@code maps} TASK_STORAGE maps, sequentially (0..n-1) or interleaved (an extra get on
+ * map 0 after every third), ns per get.
  *
  * <pre>{@code
- * mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
- * java -cp target/test-classes:target/classes:$(cat target/cp.txt) org.ebpf4j.bench.LocalStorageBench
+ * mvn -B -ntp -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * CP=target/test-classes:target/classes:$(cat target/cp.txt)
+ * java --enable-native-access=ALL-UNNAMED -cp $CP org.ebpf4j.bench.LocalStorageBench              # JMH, both
+ * java --enable-native-access=ALL-UNNAMED -cp $CP org.ebpf4j.bench.LocalStorageBench ab jit [N...]  # side by side
+ * java --enable-native-access=ALL-UNNAMED -cp $CP org.ebpf4j.bench.LocalStorageBench cliff interp [maps...]
  * }</pre>
+ * BENCHMARKS.md has the figures.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

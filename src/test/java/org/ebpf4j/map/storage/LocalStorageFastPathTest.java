@@ -123,7 +123,8 @@ class LocalStorageFastPathTest {
     /**
      * 20 maps on one socket: maps 0 and 16, 1 and 17 ... share cache slots (§1.4), so gets in
      * turn evict each other; every get still returns its own map's value, through the
-     * interpreter and the JIT, and the fast path answers what the slow path answers.
+     * interpreter and the JIT (there with F_CREATE), and the fast path answers what the slow path
+     * answers.
      */
     @Test
     void sharedSlotsStayExact() {
@@ -136,11 +137,12 @@ class LocalStorageFastPathTest {
             maps[i].updateOwner(sk, u32(1000 + i), MapFlags.BPF_ANY);
         }
         assertEquals(maps[0].cacheIdx(), maps[16].cacheIdx());
+        int charged = sk.omemAlloc();
         for (boolean jit : new boolean[] {false, true}) {
             Engine vm = engine(table, jit);
             Executable[] p = new Executable[maps.length];
-            for (int i = 0; i < maps.length; i++) {
-                p[i] = read(vm, maps[i], 0);
+            for (int i = 0; i < maps.length; i++) {   // with F_CREATE too: an existing value is never re-created
+                p[i] = read(vm, maps[i], jit ? LocalStorageMap.GET_F_CREATE : 0);
             }
             for (int round = 0; round < 3; round++) {
                 for (int k = 0; k < 60; k++) {
@@ -150,6 +152,7 @@ class LocalStorageFastPathTest {
                 }
             }
         }
+        assertEquals(charged, sk.omemAlloc(), "nothing created, nothing charged");
         maps[0].free();   // map 16 keeps slot 0 to itself afterwards
         t.quiesce();
         Executable p16 = read(engine(table, true), maps[16], 0);
