@@ -199,4 +199,74 @@ class LocalStorageFastPathTest {
         assertEquals(77, read(vm, m, 0).run(fake));
         assertEquals(-1, read(vm, m, 0).run(fake + 8), "not an owner");
     }
+
+    /**
+     * Programs on two threads (interpreter and JIT) get-or-create values on 8 sockets while a
+     * third deletes them from user space, so each socket's storage dies and is born again and
+     * again under the programs' fast path. Each value is tagged with its socket on first use; a
+     * get that returned another socket's value would see a foreign tag. Afterwards every block's
+     * storage word is its socket's storage (or 0).
+     */
+    @Test
+    void fastPathRacingStorageDeathAndRebirth() throws Exception {
+        LocalStorageMap m = t.create(MapType.SK_STORAGE, 16);
+        HelperTable table = helpers(t.owners);
+        Owners.Sock[] socks = new Owners.Sock[8];
+        long[] addrs = new long[8];
+        for (int i = 0; i < 8; i++) {
+            socks[i] = new Owners.Sock();
+            addrs[i] = t.owners.register(socks[i]);
+        }
+        // v = get(m, sk, NULL, F_CREATE); if !v return 0; if v->tag == 0 { v->tag = sk } else if v->tag != sk return 2; return 1
+        var tagger = Asm.program()
+                .mov64(R6, R1)
+                .lddw(R1, m.address()).mov64(R2, R6).mov64(R3, 0).mov64(R4, 1)
+                .call(LocalStorageHelpers.BPF_FUNC_sk_storage_get)
+                .jne(R0, 0, "hit").mov64(R0, 0).exit()
+                .label("hit").ldx(DW, R1, R0, 0)
+                .jne(R1, 0, "check").stx(DW, R0, 0, R6).mov64(R0, 1).exit()
+                .label("check").jeq(R1, R6, "ok").mov64(R0, 2).exit()
+                .label("ok").mov64(R0, 1).exit().build();
+        Executable[] progs = {
+            engine(table, false).load(new ProgramImage("tag", tagger)),
+            engine(table, true).load(new ProgramImage("tag", tagger))};
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> runs = new java.util.ArrayList<>();
+            for (Executable p : progs) {
+                runs.add(ex.submit(() -> {
+                    int foreign = 0;
+                    for (int n = 0; n < 40_000; n++) {
+                        if (p.run(addrs[(n * 5) & 7]) == 2) {
+                            foreign++;
+                        }
+                    }
+                    return foreign;
+                }));
+            }
+            java.util.concurrent.Future<Integer> deleter = ex.submit(() -> {
+                int deleted = 0;
+                for (int n = 0; !done.get(); n++) {
+                    try {
+                        m.deleteOwner(socks[n & 7]);
+                        deleted++;
+                    } catch (org.ebpf4j.uapi.BpfException e) {
+                        assertEquals(org.ebpf4j.uapi.Errno.ENOENT, e.errno());
+                    }
+                }
+                return deleted;
+            });
+            assertEquals(0, runs.get(0).get(), "interp: no get returned another socket's value");
+            assertEquals(0, runs.get(1).get(), "jit: no get returned another socket's value");
+            done.set(true);
+            assertTrue(deleter.get() > 0, "storages died under the programs");
+        } finally {
+            ex.shutdown();
+        }
+        for (int i = 0; i < 8; i++) {
+            LocalStorage ls = socks[i].bpfStorage().get();
+            assertEquals(ls == null ? 0 : ls.address(), t.owners.storageAt(addrs[i]), "socket " + i);
+        }
+    }
 }
