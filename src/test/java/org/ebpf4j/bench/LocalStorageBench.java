@@ -3,6 +3,9 @@ package org.ebpf4j.bench;
 import static org.ebpf4j.isa.Reg.*;
 import static org.ebpf4j.isa.Size.*;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.ebpf4j.isa.Asm;
@@ -30,15 +33,20 @@ import org.openjdk.jmh.annotations.*;
  * Seed 3's benchmark (spec §8.1): an egress-like program bumping a u32 per socket, in SK_STORAGE
  * ({@code bpf_sk_storage_get(map, skb->sk, NULL, F_CREATE)}) against a HASH keyed by the socket
  * cookie ({@code bpf_map_lookup_elem(&map, &cookie)}), over N sockets visited round-robin (ns per
- * program run; the kernel measured 66 vs 152 ns at 4096 sockets in 2019, 37 vs 47 ns TEST_RUN and
- * 200–320 vs 125–186 ns on real traffic on this machine's 6.18, kernel-observed-6.18.md). Then
- * the cache cliff of §8.2: {@code bpf_task_storage_get} on one task over {@code maps} TASK_STORAGE
- * maps, sequentially (0..n-1) or interleaved (an extra get on map 0 after every third), ns per get.
+ * program run; sk_storage vs hash, the kernel measured 66 vs 152 ns at 4096 sockets in 2019, and
+ * on this machine's 6.18 37 vs 47 ns under TEST_RUN and 198–321 vs 125–186 ns on real traffic,
+ * kernel-observed-6.18.md). Then the cache cliff of §8.2: {@code bpf_task_storage_get} on one
+ * task over {@code maps} TASK_STORAGE maps, sequentially (0..n-1) or interleaved (an extra get on
+ * map 0 after every third), ns per get.
  *
  * <pre>{@code
- * mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
- * java -cp target/test-classes:target/classes:$(cat target/cp.txt) org.ebpf4j.bench.LocalStorageBench
+ * mvn -B -ntp -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * CP=target/test-classes:target/classes:$(cat target/cp.txt)
+ * java --enable-native-access=ALL-UNNAMED -cp $CP org.ebpf4j.bench.LocalStorageBench              # JMH, both
+ * java --enable-native-access=ALL-UNNAMED -cp $CP org.ebpf4j.bench.LocalStorageBench ab jit [N...]  # side by side
+ * java --enable-native-access=ALL-UNNAMED -cp $CP org.ebpf4j.bench.LocalStorageBench cliff interp [maps...]
  * }</pre>
+ * BENCHMARKS.md has the figures.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -60,7 +68,7 @@ public class LocalStorageBench {
             arena = new Arena(512L << 20);
             registry = new MapRegistry(arena);
             env = new MapEnv(arena, 2, registry, Runnable::run);   // no deletes run during the bench
-            owners = new OwnerTable(arena);
+            owners = OwnerTable.of(registry);
             helpers = HelperTable.base();
             MapHelpers.register(helpers, registry);
             LocalStorageHelpers.register(helpers, registry, owners);
@@ -203,7 +211,15 @@ public class LocalStorageBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("ab")) {
-            ab(args.length > 1 ? args[1] : "jit");
+            ab(args.length > 1 ? args[1] : "jit", args.length > 2
+                    ? java.util.Arrays.stream(args, 2, args.length).mapToInt(Integer::parseInt).toArray()
+                    : new int[] {64, 1024, 4096, 65536});
+            return;
+        }
+        if (args.length > 0 && args[0].equals("cliff")) {
+            cliff(args.length > 1 ? args[1] : "jit", args.length > 2
+                    ? java.util.Arrays.stream(args, 2, args.length).mapToInt(Integer::parseInt).toArray()
+                    : new int[] {1, 16, 17, 24, 32, 100, 1000});
             return;
         }
         org.openjdk.jmh.Main.main(args.length > 0 ? args : new String[] {"LocalStorageBench"});
@@ -212,39 +228,94 @@ public class LocalStorageBench {
     /**
      * A/B in alternating windows on the same sockets, so that a loaded machine's noise hits both
      * sides alike (as kernel-observed-6.18.md interleaves its variants window by window): median
-     * ns per run of each, and the hash/sk ratio.
+     * ns per run of each by this thread's CPU time (the shared 2-vCPU machine's wall clock also
+     * counts other processes' turns; see {@link JitCpuTime}) and by wall time, and the hash/sk ratio.
      */
-    static void ab(String engine) {
-        for (int n : new int[] {64, 1024, 4096, 65536}) {
+    static void ab(String engine, int[] socketCounts) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        System.out.printf(Locale.ROOT, "%-6s %7s %15s %15s %8s   %15s %15s%n", "engine", "sockets",
+                "sk cpu ns/run", "hash cpu ns/run", "hash/sk", "sk wall ns/run", "hash wall ns/run");
+        for (int n : socketCounts) {
             Sockets s = new Sockets();
             s.engine = engine;
             s.sockets = n;
             s.setup();
-            final int runs = 200_000;
-            final int rounds = 15;
-            double[] sk = new double[rounds];
-            double[] hash = new double[rounds];
+            final int runs = engine.equals("jit") ? 200_000 : 50_000;
+            final int rounds = 21;
+            for (int w = 0; w < 10; w++) {   // warm both programs (and the engine) before timing
+                for (int i = 0; i < runs; i++) {
+                    s.skStorage.run(s.nextCtx());
+                    s.hashByCookie.run(s.nextCtx());
+                }
+            }
+            double[][] sk = new double[2][rounds];
+            double[][] hash = new double[2][rounds];
             long sink = 0;
-            for (int r = -3; r < rounds; r++) {   // 3 warm-up rounds
+            for (int r = 0; r < rounds; r++) {
+                long c0 = mx.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 for (int i = 0; i < runs; i++) {
                     sink += s.skStorage.run(s.nextCtx());
                 }
+                long c1 = mx.getCurrentThreadCpuTime();
                 long t1 = System.nanoTime();
                 for (int i = 0; i < runs; i++) {
                     sink += s.hashByCookie.run(s.nextCtx());
                 }
+                long c2 = mx.getCurrentThreadCpuTime();
                 long t2 = System.nanoTime();
-                if (r >= 0) {
-                    sk[r] = (t1 - t0) / (double) runs;
-                    hash[r] = (t2 - t1) / (double) runs;
-                }
+                sk[0][r] = (c1 - c0) / (double) runs;
+                hash[0][r] = (c2 - c1) / (double) runs;
+                sk[1][r] = (t1 - t0) / (double) runs;
+                hash[1][r] = (t2 - t1) / (double) runs;
             }
-            java.util.Arrays.sort(sk);
-            java.util.Arrays.sort(hash);
-            System.out.printf("%s sockets=%6d  sk_storage %7.1f ns  hash[cookie] %7.1f ns  hash/sk %.2f  (%d)%n",
-                    engine, n, sk[rounds / 2], hash[rounds / 2], hash[rounds / 2] / sk[rounds / 2], sink & 1);
+            double skc = median(sk[0]);
+            double hc = median(hash[0]);
+            System.out.printf(Locale.ROOT, "%-6s %7d %15.1f %15.1f %8.2f   %15.1f %15.1f%s%n", engine, n, skc, hc, hc / skc,
+                    median(sk[1]), median(hash[1]), sink == 42 ? " " : "");
             s.tearDown();
         }
+    }
+
+    /**
+     * The §8.2 cache cliff without JMH: for each map count and pattern, median ns per
+     * {@code bpf_task_storage_get} (thread CPU time) over 21 windows after 5 warm-up windows.
+     */
+    static void cliff(String engine, int[] mapCounts) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        System.out.printf(Locale.ROOT, "%-6s %5s %14s %14s%n", "engine", "maps", "seq cpu ns/get", "int cpu ns/get");
+        for (int maps : mapCounts) {
+            double[] byPattern = new double[2];
+            for (int p = 0; p < 2; p++) {
+                Cliff c = new Cliff();
+                c.maps = maps;
+                c.pattern = p == 0 ? "seq" : "int";
+                c.engine = engine;
+                c.setup();
+                LocalStorageBench b = new LocalStorageBench();
+                int runs = (engine.equals("jit") ? 200_000 : 50_000) / c.steps * c.steps + c.steps;
+                double[] t = new double[21];
+                long sink = 0;
+                for (int r = -5; r < t.length; r++) {   // 5 warm-up windows
+                    long c0 = mx.getCurrentThreadCpuTime();
+                    for (int i = 0; i < runs; i++) {
+                        sink += b.cacheCliffGet(c);
+                    }
+                    long c1 = mx.getCurrentThreadCpuTime();
+                    if (r >= 0) {
+                        t[r] = (c1 - c0) / (double) runs;
+                    }
+                }
+                byPattern[p] = median(t) + (sink == 42 ? 1e-9 : 0);
+                c.tearDown();
+            }
+            System.out.printf(Locale.ROOT, "%-6s %5d %14.1f %14.1f%n", engine, maps, byPattern[0], byPattern[1]);
+        }
+    }
+
+    private static double median(double[] a) {
+        double[] b = a.clone();
+        java.util.Arrays.sort(b);
+        return b[b.length / 2];
     }
 }

@@ -56,16 +56,23 @@ public final class ProgEnv {
         new MiscHelpers(runtime.arena(), runtime.mapRegistry(), trace, this::currentIdentity,
                 ThreadLocalRandom.current().nextLong()).registerInto(helpers);
         new org.ebpf4j.kernel.helpers.CgroupRetvalHelpers(runtime.arena(), runCtx::get).registerInto(helpers);
-        storageOwners = new OwnerTable(runtime.arena());
+        storageOwners = OwnerTable.of(runtime.mapRegistry());
         // task_struct / cgroup pointers come from the mirrors (bpf_get_current_task_btf ...), sockets
-        // from their bpf_sock mirrors in the network (made after this), other owners from the table
+        // from their bpf_sock mirrors in the network (made after this), other owners from the table,
+        // whose owner blocks also give the arena fast path (storageAt)
         org.ebpf4j.kernel.task.KernelMirrors mirrors = runtime.mirrors();
-        LocalStorageHelpers.register(helpers, runtime.mapRegistry(), addr -> {
-            org.ebpf4j.map.storage.StorageOwner o = mirrors.ownerAt(addr);
-            if (o == null && runtime.net() != null) {
-                o = runtime.net().socketAt(addr);
+        LocalStorageHelpers.register(helpers, runtime.mapRegistry(), new org.ebpf4j.map.storage.OwnerResolver() {
+            @Override
+            public org.ebpf4j.map.storage.StorageOwner ownerAt(long addr) {
+                org.ebpf4j.map.storage.StorageOwner o = mirrors.ownerAt(addr);
+                if (o == null && runtime.net() != null) {
+                    o = runtime.net().socketAt(addr);
+                }
+                return o != null ? o : storageOwners.ownerAt(addr);
             }
-            return o != null ? o : storageOwners.ownerAt(addr);
+
+            @Override
+            public long storageAt(long addr) { return storageOwners.storageAt(addr); }
         });
         new org.ebpf4j.kernel.task.TaskHelpers(runtime.arena(), mirrors, current::get).registerInto(helpers);
         CgroupStorageMap.registerHelper(helpers, runtime.mapRegistry(), cgroupStorageCtx);

@@ -2,10 +2,11 @@ package org.ebpf4j.map.storage;
 
 /**
  * {@code struct bpf_local_storage_elem} (include/linux/bpf_local_storage.h): one value of one
- * map in one owner's storage. The value itself is {@link #data} in the arena, the address a
- * program gets from {@code bpf_*_storage_get}; it is never moved, and freed only after a grace
- * period once the element is unlinked (I4: a program still holding it writes into a dead
- * element, and those writes are lost).
+ * map in one owner's storage. Its {@code sdata} ({@link #sdata}: the map's kernel address, then
+ * the value, {@link LocalStorageLayout}) is in the arena, where cache slots point; the value
+ * ({@link #data}) is the address a program gets from {@code bpf_*_storage_get}. It is never
+ * moved, and freed only after a grace period once the element is unlinked (I4: a program still
+ * holding it writes into a dead element, and those writes are lost).
  *
  * <p>{@link #storage} is the element's link to its owner's storage: non-null exactly while the
  * element is live (I3). It goes to null once, under the storage lock; whoever does that (delete,
@@ -18,16 +19,20 @@ public final class LocalStorageElem {
 
     /** {@code sdata.smap}: identity of the map this element belongs to (the cache check). */
     final LocalStorageMap smap;
-    /** {@code sdata.data}: arena address of the value. */
+    /** Arena address of {@code sdata}: its first word is the map's kernel address. */
+    final long sdata;
+    /** {@code sdata.data}: arena address of the value ({@link #sdata} + 8). */
     final long data;
     /** {@code local_storage}: the owning storage while linked, null once unlinked. Written under its lock. */
     volatile LocalStorage storage;
     /** {@code map_node}'s bucket in {@link #smap}, set when linked into the map. */
     Object bucket;
 
-    LocalStorageElem(LocalStorageMap smap, long data) {
+    /** An element over the arena block at {@code sdata}, whose smap word the caller has written. */
+    LocalStorageElem(LocalStorageMap smap, long sdata) {
         this.smap = smap;
-        this.data = data;
+        this.sdata = sdata;
+        this.data = sdata + LocalStorageLayout.SDATA_DATA;
     }
 
     /** The value's arena address. */

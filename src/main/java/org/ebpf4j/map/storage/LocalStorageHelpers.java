@@ -29,17 +29,17 @@ public final class LocalStorageHelpers {
     public static void register(HelperTable t, MapRegistry maps, OwnerResolver owners) {
         t.register(new HelperProto(BPF_FUNC_sk_storage_get, "bpf_sk_storage_get",
                 (s, map, sk, value, flags, x) -> maps.byAddress(map) instanceof SkStorageMap m
-                        ? m.helperGet(owners.ownerAt(sk), value, flags) : 0));
+                        ? m.helperGet(owners, sk, value, flags) : 0));
         t.register(new HelperProto(BPF_FUNC_sk_storage_delete, "bpf_sk_storage_delete",
                 (s, map, sk, a, b, c) -> delete(maps.byAddress(map) instanceof SkStorageMap m ? m : null, owners.ownerAt(sk))));
         t.register(new HelperProto(BPF_FUNC_task_storage_get, "bpf_task_storage_get",
                 (s, map, task, value, flags, x) -> maps.byAddress(map) instanceof TaskStorageMap m
-                        ? m.helperGet(owners.ownerAt(task), value, flags) : 0));
+                        ? m.helperGet(owners, task, value, flags) : 0));
         t.register(new HelperProto(BPF_FUNC_task_storage_delete, "bpf_task_storage_delete",
                 (s, map, task, a, b, c) -> delete(maps.byAddress(map) instanceof TaskStorageMap m ? m : null, owners.ownerAt(task))));
         t.register(new HelperProto(BPF_FUNC_cgrp_storage_get, "bpf_cgrp_storage_get",
                 (s, map, cg, value, flags, x) -> maps.byAddress(map) instanceof CgrpStorageMap m
-                        ? m.helperGet(owners.ownerAt(cg), value, flags) : 0));
+                        ? m.helperGet(owners, cg, value, flags) : 0));
         t.register(new HelperProto(BPF_FUNC_cgrp_storage_delete, "bpf_cgrp_storage_delete",
                 (s, map, cg, a, b, c) -> delete(maps.byAddress(map) instanceof CgrpStorageMap m ? m : null, owners.ownerAt(cg))));
     }

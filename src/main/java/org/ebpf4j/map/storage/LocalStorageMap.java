@@ -39,8 +39,11 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
     }
 
     private final LocalStorageCache cache;
+    /** The runtime's owner blocks, told when an owner's storage comes and goes. */
+    final OwnerTable owners;
     final int cacheIdx;
     private final int elemSize;
+    /** Arena bytes of one sdata: the smap word and the value. */
     private final int valueAlloc;
     private final Bucket[] buckets;
 
@@ -48,7 +51,8 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         super(attr, env);
         this.cache = env.registry().familyState(LocalStorageCache.Caches.class, LocalStorageCache.Caches::new).of(attr.type());
         this.elemSize = LocalStorageElem.KERNEL_SIZE + attr.valueSize();
-        this.valueAlloc = MapFlags.round8(attr.valueSize());
+        this.valueAlloc = LocalStorageLayout.SDATA_DATA + MapFlags.round8(attr.valueSize());
+        this.owners = OwnerTable.of(env.registry());
         // nbuckets = roundup_pow_of_two(num_possible_cpus()), at least 2
         int n = Math.max(2, Integer.highestOneBit(Math.max(1, env.possibleCpus() - 1)) << 1);
         this.buckets = new Bucket[n];
@@ -96,11 +100,22 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
 
     // ---- program path ----
 
-    /** The value of {@code owner} for this map, or 0; caches a hit found by the list walk. */
-    public final long lookupData(StorageOwner owner, boolean cacheit) {
+    /**
+     * The value of {@code owner} for this map, or 0: the cache slot, then the list walk, whose hit
+     * is cached. Program path: the caller is inside a read-side section (a program run), as the
+     * kernel's lookup asserts {@code bpf_rcu_lock_held()}, since the cache block and the slot's
+     * element are freed only a grace period after they die.
+     */
+    public final long lookupData(StorageOwner owner, boolean cacheit) { return lookupData(owner, cacheit, 0); }
+
+    private long lookupData(StorageOwner owner, boolean cacheit, long missed) {
         LocalStorage ls = owner.bpfStorage().get();
         if (ls == null) {
             return 0;
+        }
+        long hit = ls.cache == missed ? 0 : cachedData(ls.cache);
+        if (hit != 0) {
+            return hit;
         }
         LocalStorageElem e = ls.lookup(this, cacheit);
         return e == null ? 0 : e.data;
@@ -121,7 +136,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
             return Errno.EINVAL.negative();
         }
         LocalStorage ls = owner.bpfStorage().get();
-        if (ls == null || ls.list.length == 0) {
+        if (ls == null || ls.size() == 0) {
             if (op == MapFlags.BPF_EXIST) {
                 return Errno.ENOENT.negative();
             }
@@ -154,7 +169,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         LocalStorageElem old;
         ls.lock.lock();
         try {
-            if (ls.list.length == 0) {   // a racing delete emptied it; it is being freed
+            if (ls.size() == 0) {   // a racing delete emptied it; it is being freed
                 dropUnlinked(owner, e);
                 return Errno.EAGAIN.negative();
             }
@@ -213,19 +228,62 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
     }
 
     /**
+     * {@code bpf_*_storage_get(map, owner, value, flags)} from a program, {@code ownerAddr} being
+     * the owner's kernel address as {@code owners} knows it. When {@code owners} keeps the
+     * owner's storage pointer in the arena ({@link OwnerResolver#storageAt}, as {@link OwnerTable}
+     * does), a cache hit is the kernel's inline fast path (§1.5, include/linux/bpf_local_storage.h):
+     * owner block → storage → this map's cache slot → {@code sdata->smap == smap} → the value,
+     * four arena loads and no Java object. Anything else (no storage, a slot empty or held by a
+     * map sharing it, creation) takes {@link #helperGet(StorageOwner, long, long)}. A hit needs no
+     * {@link #accept} check: the element exists, so the owner was accepted when it was created,
+     * and an owner's kind never changes.
+     */
+    public final long helperGet(OwnerResolver owners, long ownerAddr, long valueAddr, long flags) {
+        if (Long.compareUnsigned(flags, GET_F_CREATE) > 0) {
+            return 0;
+        }
+        long storage = owners.storageAt(ownerAddr);
+        long hit = cachedData(storage);
+        return hit != 0 ? hit : getSlow(owners.ownerAt(ownerAddr), valueAddr, flags, storage);
+    }
+
+    /**
+     * The inline part of {@code bpf_local_storage_lookup()}: this map's value if the cache slot of
+     * the storage block at {@code storage} (0: none) holds it, else 0.
+     */
+    private long cachedData(long storage) {
+        if (storage == 0) {
+            return 0;
+        }
+        long sdata = arena.load64(storage + LocalStorageLayout.cacheSlot(cacheIdx));
+        if (sdata != 0 && arena.load64(sdata + LocalStorageLayout.SDATA_SMAP) == address()) {
+            return sdata + LocalStorageLayout.SDATA_DATA;
+        }
+        return 0;
+    }
+
+    /**
      * The common {@code bpf_*_storage_get} algorithm (§2.1): NULL for bad flags, a NULL or foreign
      * owner; the existing value (cached); else, with F_CREATE on a live owner, a new value from
      * {@code valueAddr} (0: zero-filled). Any failure to create is NULL.
      */
     public final long helperGet(StorageOwner owner, long valueAddr, long flags) {
-        if (Long.compareUnsigned(flags, GET_F_CREATE) > 0 || owner == null) {
+        if (Long.compareUnsigned(flags, GET_F_CREATE) > 0) {
             return 0;
         }
-        StorageOwner o = accept(owner);
+        return getSlow(owner, valueAddr, flags, 0);
+    }
+
+    /**
+     * {@link #helperGet(StorageOwner, long, long)} once the flags are checked, knowing that the
+     * cache slot of the storage block {@code missed} (0: none) does not hold this map's value.
+     */
+    private long getSlow(StorageOwner owner, long valueAddr, long flags, long missed) {
+        StorageOwner o = owner == null ? null : accept(owner);
         if (o == null) {
             return 0;
         }
-        long data = lookupData(o, true);
+        long data = lookupData(o, true, missed);
         if (data != 0 || (flags & GET_F_CREATE) == 0 || !o.acceptsNewStorage()) {
             return data;
         }
@@ -364,40 +422,49 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         if (!charge(owner, elemSize)) {
             return null;
         }
-        long d = arena.alloc(valueAlloc);
-        if (d == 0) {
+        long sd = arena.alloc(valueAlloc);
+        if (sd == 0) {
             uncharge(owner, elemSize);
             return null;
         }
+        arena.store64(sd + LocalStorageLayout.SDATA_SMAP, address());
+        long d = sd + LocalStorageLayout.SDATA_DATA;
         if (src != null) {
             MapValues.copy(src, srcOff, mem, arena.offset(d, attr.valueSize()), attr.valueSize(), lockOff);
         }
-        return new LocalStorageElem(this, d);
+        return new LocalStorageElem(this, sd);
     }
 
     /** An element that was never visible: uncharge and free at once. */
     private void dropUnlinked(StorageOwner owner, LocalStorageElem e) {
         uncharge(owner, elemSize);
-        arena.free(e.data, valueAlloc);
+        arena.free(e.sdata, valueAlloc);
     }
 
     /**
      * {@code bpf_local_storage_alloc()}: a new storage holding {@code e}, published with one CAS
-     * on the owner's pointer; -ENOMEM if the storage cannot be charged, -EAGAIN if another
-     * thread published a storage first (the kernel does not retry, nor do we).
+     * on the owner's pointer, then in the owner's block; -ENOMEM if the storage cannot be charged or has no arena block, -EAGAIN if
+     * another thread published a storage first (the kernel does not retry, nor do we).
      */
     private int allocStorage(StorageOwner owner, LocalStorageElem e) {
         if (!charge(owner, LocalStorage.KERNEL_SIZE)) {
             dropUnlinked(owner, e);
             return Errno.ENOMEM.negative();
         }
-        LocalStorage ls = new LocalStorage(owner);
+        long block = arena.alloc(LocalStorage.BLOCK_SIZE);
+        if (block == 0) {
+            uncharge(owner, LocalStorage.KERNEL_SIZE);
+            dropUnlinked(owner, e);
+            return Errno.ENOMEM.negative();
+        }
+        LocalStorage ls = new LocalStorage(owner, block);
         ls.lock.lock();
         try {
             linkToMap(e, ls);
             ls.linkLocked(e);
             ls.memCharge = elemSize + LocalStorage.KERNEL_SIZE;
             if (owner.bpfStorage().compareAndSet(null, ls)) {
+                owners.storageChanged(owner);
                 return 0;
             }
             e.storage = null;
@@ -408,6 +475,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         unlinkFromMap(e);
         uncharge(owner, LocalStorage.KERNEL_SIZE);
         dropUnlinked(owner, e);
+        arena.free(block, LocalStorage.BLOCK_SIZE);   // never visible
         return Errno.EAGAIN.negative();
     }
 
@@ -433,14 +501,24 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
 
     /** Frees the value after a grace period: a program may still hold its address (I4). */
     void freeElemDeferred(LocalStorageElem e) {
-        env.afterGracePeriod().accept(() -> arena.free(e.data, valueAlloc));
+        env.afterGracePeriod().accept(() -> arena.free(e.sdata, valueAlloc));
     }
+
+    /** Frees a dead storage's cache block after a grace period: a program may have read its address. */
+    void freeStorageBlockDeferred(long block) {
+        env.afterGracePeriod().accept(() -> arena.free(block, LocalStorage.BLOCK_SIZE));
+    }
+
+    /** The arena, for the storage core. */
+    final org.ebpf4j.memory.Arena storageArena() { return arena; }
 
     /**
      * {@code bpf_local_storage_map_free()} (§1.11), after the grace period {@link MapBase#free()}
      * waited: gives back the cache slot, then unlinks every element from its owner's storage
      * (uncharging it; the last one clears the owner's pointer). No program can reach this map
-     * any more, so values are freed at once. Safe against a concurrent owner destruction.
+     * any more, but a program of another map whose cache slot this map shared may still read
+     * an element's smap word, so values go after a grace period like every other element's.
+     * Safe against a concurrent owner destruction.
      */
     @Override
     protected void freeStorage() {
@@ -466,7 +544,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
                     synchronized (b) {
                         b.elems.remove(e);
                     }
-                    arena.free(e.data, valueAlloc);
+                    freeElemDeferred(e);
                 }
             }
         }

@@ -1,39 +1,59 @@
 package org.ebpf4j.map.storage;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import org.ebpf4j.map.MapRegistry;
 import org.ebpf4j.memory.Arena;
 
 /**
- * An {@link OwnerResolver} that gives each registered owner a small block in the arena, its
- * "kernel address" (the stand-in for the {@code struct sock}/{@code task_struct}/{@code cgroup}
- * a program is handed). The block holds the owner's slot index, so {@link #ownerAt} is two loads
- * and an identity check, without locks (the same scheme as {@code MapRegistry.byAddress}).
+ * The storage owners' kernel addresses: each registered owner gets a small block in the arena
+ * (the stand-in for the {@code struct sock}/{@code task_struct}/{@code cgroup} a program is
+ * handed) holding its slot index, a magic word and its storage pointer
+ * ({@code sk->sk_bpf_storage}; layout in {@link LocalStorageLayout}). One per runtime, shared
+ * with the runtime's local-storage maps ({@link #of(MapRegistry)}), which tell it when an
+ * owner's storage comes and goes ({@link #storageChanged}).
  *
- * <pre>
- *  0          4          8                16
- *  +----------+----------+----------------+
- *  |  index   |  MAGIC   |   (reserved)   |
- *  +----------+----------+----------------+
- * </pre>
+ * <p>Two ways in: {@link #storageAt} is the program path's (a cache hit reads the storage word
+ * and never needs the owner object), {@link #ownerAt} the slow path's (two loads and an identity
+ * check, without locks, the scheme of {@code MapRegistry.byAddress}).
  *
- * Writers serialize on this object. A freed slot is reused only after {@link #unregister}, and
- * its block only after the owner is gone, so a stale pointer resolves to null, never to another
- * owner that happens to reuse the address while the old one is still registered.
+ * <p>Writers serialize on this object. A freed slot is reused only after {@link #unregister},
+ * and its block only after the owner is gone, so a stale pointer resolves to null, never to
+ * another owner that happens to reuse the address while the old one is still registered.
  */
 public final class OwnerTable implements OwnerResolver {
-    static final int BLOCK = 16;
+    static final int BLOCK = LocalStorageLayout.OWNER_BLOCK;
     private static final int MAGIC = 0x0b5f_0a3e;
 
     private final Arena arena;
     private volatile StorageOwner[] owners = new StorageOwner[64];
     private volatile long[] addrs = new long[64];
+    /** Each registered owner's block, for {@link #storageChanged}. Under this object's lock. */
+    private final Map<StorageOwner, Long> blockOf = new IdentityHashMap<>();
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private int next;
 
-    public OwnerTable(Arena arena) { this.arena = arena; }
+    private OwnerTable(Arena arena) { this.arena = arena; }
 
-    /** Gives {@code owner} a kernel address; throws {@link IllegalStateException} when the arena is full. */
+    /**
+     * The owner table of the runtime whose maps {@code registry} holds: the one whose blocks its
+     * local-storage maps keep up to date, made on first use.
+     */
+    public static OwnerTable of(MapRegistry registry) {
+        return registry.familyState(OwnerTable.class, () -> new OwnerTable(registry.arena()));
+    }
+
+    /**
+     * Gives {@code owner} its kernel address (the same one again if it already has one); throws
+     * {@link IllegalStateException} when the arena is full.
+     */
     public synchronized long register(StorageOwner owner) {
+        Long known = blockOf.get(owner);
+        if (known != null) {
+            return known;
+        }
         long addr = arena.alloc(BLOCK);
         if (addr == 0) {
             throw new IllegalStateException("arena full: no block for a storage owner");
@@ -42,13 +62,15 @@ public final class OwnerTable implements OwnerResolver {
         StorageOwner[] o = owners;
         long[] a = addrs;
         if (idx >= o.length) {
-            o = java.util.Arrays.copyOf(o, o.length * 2);
-            a = java.util.Arrays.copyOf(a, a.length * 2);
+            o = Arrays.copyOf(o, o.length * 2);
+            a = Arrays.copyOf(a, a.length * 2);
         }
-        arena.store32(addr, idx);
-        arena.store32(addr + 4, MAGIC);
+        arena.store32(addr + LocalStorageLayout.OWNER_INDEX, idx);
+        arena.store32(addr + LocalStorageLayout.OWNER_MAGIC, MAGIC);
+        arena.storeRelease64(addr + LocalStorageLayout.OWNER_STORAGE, storageWord(owner));
         a[idx] = addr;
         o[idx] = owner;
+        blockOf.put(owner, addr);
         addrs = a;
         owners = o;   // volatile write publishes the slot
         return addr;
@@ -60,13 +82,45 @@ public final class OwnerTable implements OwnerResolver {
         if (o == null) {
             return;
         }
-        int idx = (int) arena.load32(addr);
+        int idx = (int) arena.load32(addr + LocalStorageLayout.OWNER_INDEX);
         owners[idx] = null;
         addrs[idx] = 0;
         owners = owners;
-        arena.store32(addr + 4, 0);
+        blockOf.remove(o);
+        arena.store32(addr + LocalStorageLayout.OWNER_MAGIC, 0);
+        arena.storeRelease64(addr + LocalStorageLayout.OWNER_STORAGE, 0);
         arena.free(addr, BLOCK);
         freeSlots.push(idx);
+    }
+
+    /**
+     * Called after {@code owner}'s storage pointer changed (a storage published, or its last
+     * element gone): the owner's block takes the pointer's current value. Whichever call runs
+     * last writes what the pointer holds then, so the block never keeps a storage that died
+     * before the call; the dying storage's block is freed only a grace period after it.
+     */
+    synchronized void storageChanged(StorageOwner owner) {
+        Long addr = blockOf.get(owner);
+        if (addr != null) {
+            arena.storeRelease64(addr + LocalStorageLayout.OWNER_STORAGE, storageWord(owner));
+        }
+    }
+
+    private static long storageWord(StorageOwner owner) {
+        LocalStorage ls = owner.bpfStorage().get();
+        return ls == null ? 0 : ls.cache;
+    }
+
+    /**
+     * The program path: the storage block of the owner at {@code addr} ({@code sk->sk_bpf_storage}),
+     * or 0 if it has none or {@code addr} is no owner block. Never throws.
+     */
+    @Override
+    public long storageAt(long addr) {
+        if (!arena.contains(addr, BLOCK) || arena.load32(addr + LocalStorageLayout.OWNER_MAGIC) != MAGIC) {
+            return 0;
+        }
+        return arena.load64(addr + LocalStorageLayout.OWNER_STORAGE);
     }
 
     @Override
@@ -74,7 +128,7 @@ public final class OwnerTable implements OwnerResolver {
         if (addr == 0 || !arena.contains(addr, BLOCK)) {
             return null;
         }
-        long idx = arena.load32(addr);
+        long idx = arena.load32(addr + LocalStorageLayout.OWNER_INDEX);
         StorageOwner[] o = owners;
         long[] a = addrs;
         if (idx >= o.length || a[(int) idx] != addr) {

@@ -152,7 +152,7 @@ class CgroupLegacyStorageTest {
      */
     @Test
     void cgrpStorageBelongsToTheSocketsCgroup() {
-        org.ebpf4j.map.storage.OwnerTable owners = new org.ebpf4j.map.storage.OwnerTable(arena);
+        org.ebpf4j.map.storage.OwnerTable owners = org.ebpf4j.map.storage.OwnerTable.of(registry);
         HelperTable t = HelperTable.base();
         org.ebpf4j.map.storage.LocalStorageHelpers.register(t, registry, owners);
         Interpreter vm2 = new Interpreter(arena, t, Set.of(), 2);

@@ -330,7 +330,7 @@ class LocalStorageMapTest {
     void creationRacingAStorageBeingFreedIsEagain() {
         LocalStorageMap m = t.create(MapType.TASK_STORAGE, 8);
         Owners.Task task = new Owners.Task();
-        task.bpfStorage().set(new LocalStorage(task));   // published but already emptied by a racing delete
+        task.bpfStorage().set(new LocalStorage(task, t.arena.alloc(LocalStorage.BLOCK_SIZE)));   // published but already emptied by a racing delete
         assertErrno(Errno.EAGAIN, () -> m.updateOwner(task, u64(1, 1), BPF_NOEXIST));
         assertEquals(0, m.helperGet(task, 0, LocalStorageMap.GET_F_CREATE), "helper: NULL");
     }

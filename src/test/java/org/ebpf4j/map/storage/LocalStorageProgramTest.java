@@ -211,8 +211,10 @@ class LocalStorageProgramTest {
         t.quiesce();   // replaced and deleted values go back
         long afterRun = t.arena.allocatedBytes();   // includes the worker threads' program stacks
         int live = 0;
+        int storages = 0;
         for (Owners.Sock sk : socks) {
             live += sk.bpfStorage().get() == null ? 0 : sk.bpfStorage().get().size();
+            storages += sk.bpfStorage().get() == null ? 0 : 1;
         }
         // tear down: half the sockets die first, then the maps, then the rest
         for (int i = 0; i < 8; i++) {
@@ -230,8 +232,9 @@ class LocalStorageProgramTest {
             socks[i].destruct();
         }
         t.quiesce();
-        assertEquals(afterRun - live * 8L - 2 * 32 - 16 * OwnerTable.BLOCK, t.arena.allocatedBytes(),
-                "every value (8 bytes each), map header (32) and owner block returned");
+        assertEquals(afterRun - live * 16L - storages * (long) LocalStorage.BLOCK_SIZE - 2 * 32 - 16 * OwnerTable.BLOCK,
+                t.arena.allocatedBytes(),
+                "every sdata (smap word + 8-byte value), storage cache block, map header (32) and owner block returned");
         assertTrue(afterRun > base);
     }
 

@@ -22,7 +22,7 @@ final class StorageEnv implements AutoCloseable {
         arena = new Arena(64 << 20);
         registry = new MapRegistry(arena);
         env = new MapEnv(arena, cpus, registry, deferred::add);
-        owners = new OwnerTable(arena);
+        owners = OwnerTable.of(registry);
     }
 
     /** A local-storage map as libbpf creates it: NO_PREALLOC, key int, BTF ids given. */
