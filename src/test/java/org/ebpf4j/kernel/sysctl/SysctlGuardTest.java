@@ -42,8 +42,12 @@ class SysctlGuardTest {
     BpfObject obj;
     Link link;
 
+    /** The engine the object is loaded with: the interpreter here, the JIT in {@link SysctlGuardJitTest}. */
+    void engine(org.ebpf4j.kernel.prog.ProgEnv env) {}
+
     @BeforeEach
     void attach() {
+        engine(rt.progs());
         cgroups.mkdir("/guarded");
         cgroups.move(guarded, "/guarded");
         obj = BpfObject.load(ObjectReader.read(DIR.resolve("sysctl_guard.bpf.o")), rt, loader, bpf);
