@@ -196,7 +196,7 @@ public final class Sysctl {
      */
     private byte[] handlerRead(SysctlTable t, long pos) {
         byte[] text = (values.get(t.path()) + "\n").getBytes(StandardCharsets.UTF_8);
-        if (pos >= text.length || (pos > 0 && t.handler() == SysctlTable.Handler.INTVEC)) {
+        if (pos >= text.length || (pos > 0 && t.handler() != SysctlTable.Handler.STRING)) {
             return new byte[0];
         }
         byte[] out = new byte[text.length - (int) pos];
@@ -204,7 +204,11 @@ public final class Sysctl {
         return out;
     }
 
-    /** The handler's write, with {@code sysctl_writes_strict = 1} (the default): 0 or -EINVAL. */
+    /**
+     * The handler's write, with {@code sysctl_writes_strict = 1} (the default): 0 or -EINVAL
+     * (text that is not integers, more of them than the vector holds, out of [min, max], a range
+     * whose low end exceeds its high end). Nothing is stored on error.
+     */
     private int handlerWrite(SysctlTable t, byte[] data, long pos) {
         String text = new String(data, StandardCharsets.UTF_8);
         String old = values.get(t.path());
@@ -221,7 +225,7 @@ public final class Sysctl {
                 values.put(t.path(), v);
                 return 0;
             }
-            case INTVEC -> {
+            case INTVEC, RANGE -> {
                 if (pos > 0) {
                     return 0;   // proc_first_pos_non_zero_ignore: strict mode ignores it
                 }
@@ -231,11 +235,19 @@ public final class Sysctl {
                 }
                 String[] cur = old.split("\t");
                 for (int i = 0; i < words.length; i++) {
+                    long v;
                     try {
-                        cur[i] = Long.toString(Long.parseLong(words[i]));
+                        v = Long.parseLong(words[i]);
                     } catch (NumberFormatException e) {
                         return Errno.EINVAL.negative();
                     }
+                    if (v < t.min() || v > t.max()) {
+                        return Errno.EINVAL.negative();
+                    }
+                    cur[i] = Long.toString(v);
+                }
+                if (t.handler() == SysctlTable.Handler.RANGE && Long.parseLong(cur[0]) > Long.parseLong(cur[1])) {
+                    return Errno.EINVAL.negative();
                 }
                 values.put(t.path(), String.join("\t", cur));
                 return 0;

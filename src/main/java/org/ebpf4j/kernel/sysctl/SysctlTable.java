@@ -14,14 +14,28 @@ import java.util.List;
  *                 {@link Handler#STRING}: {@code maxlen} (the buffer size, terminating NUL included)
  * @param writable false for a 0444 entry (open for writing fails with EACCES before any hook)
  * @param initial  the boot value as the handler would store it (INTVEC: integers separated by tabs)
+ * @param min      INTVEC: the smallest value the handler accepts ({@code extra1} of the _minmax handlers)
+ * @param max      INTVEC: the largest ({@code extra2}, or the C type's limit)
  */
-public record SysctlTable(String path, Handler handler, int ints, boolean writable, String initial) {
+public record SysctlTable(String path, Handler handler, int ints, boolean writable, String initial, long min, long max) {
     /** The proc handlers modelled (kernel/sysctl.c). */
     public enum Handler {
         /** {@code proc_dostring}: text read from the file position on, written (strict mode) at it. */
         STRING,
-        /** {@code proc_dointvec}/{@code proc_doulongvec_minmax}: integers read at position 0 only. */
-        INTVEC
+        /** {@code proc_dointvec_minmax}/{@code proc_doulongvec_minmax}: integers read at position 0 only. */
+        INTVEC,
+        /** {@code ipv4_local_port_range}: an INTVEC of two whose first may not exceed the second. */
+        RANGE
+    }
+
+    /** A string entry of {@code maxlen} bytes. */
+    public static SysctlTable string(String path, int maxlen, boolean writable, String initial) {
+        return new SysctlTable(path, Handler.STRING, maxlen, writable, initial, 0, 0);
+    }
+
+    /** A vector of {@code n} integers within [{@code min}, {@code max}]. */
+    public static SysctlTable ints(String path, int n, long min, long max, String initial) {
+        return new SysctlTable(path, Handler.INTVEC, n, true, initial, min, max);
     }
 
     public SysctlTable {
@@ -42,12 +56,12 @@ public record SysctlTable(String path, Handler handler, int ints, boolean writab
      */
     public static List<SysctlTable> defaults() {
         return List.of(
-                new SysctlTable("kernel/ostype", Handler.STRING, 65, false, "Linux"),
-                new SysctlTable("kernel/hostname", Handler.STRING, 65, true, "localhost"),
-                new SysctlTable("kernel/domainname", Handler.STRING, 65, true, "(none)"),
-                new SysctlTable("net/core/somaxconn", Handler.INTVEC, 1, true, "4096"),
-                new SysctlTable("net/ipv4/ip_local_port_range", Handler.INTVEC, 2, true, "32768\t60999"),
-                new SysctlTable("net/ipv4/tcp_mem", Handler.INTVEC, 3, true, "43827\t58436\t87654"),
-                new SysctlTable("net/ipv4/tcp_syncookies", Handler.INTVEC, 1, true, "1"));
+                string("kernel/ostype", 65, false, "Linux"),
+                string("kernel/hostname", 65, true, "localhost"),
+                string("kernel/domainname", 65, true, "(none)"),
+                ints("net/core/somaxconn", 1, 0, Integer.MAX_VALUE, "4096"),
+                new SysctlTable("net/ipv4/ip_local_port_range", Handler.RANGE, 2, true, "32768\t60999", 1, 65535),
+                ints("net/ipv4/tcp_mem", 3, 0, Long.MAX_VALUE, "43827\t58436\t87654"),
+                ints("net/ipv4/tcp_syncookies", 1, 0, 2, "1"));
     }
 }

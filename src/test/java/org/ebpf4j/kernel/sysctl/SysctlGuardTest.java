@@ -164,6 +164,11 @@ class SysctlGuardTest {
     void handlerRejectsBadIntegers() {
         assertEquals(Errno.EINVAL.negative(), sysctl.write(free, "net/ipv4/ip_local_port_range", "10 x").ret());
         assertEquals(Errno.EINVAL.negative(), sysctl.write(free, "net/core/somaxconn", "1 2").ret());
+        assertEquals(Errno.EINVAL.negative(), sysctl.write(free, "net/ipv4/tcp_syncookies", "3").ret(), "above max");
+        assertEquals(Errno.EINVAL.negative(), sysctl.write(free, "net/core/somaxconn", "-1").ret(), "below min");
+        assertEquals(Errno.EINVAL.negative(), sysctl.write(free, "net/ipv4/ip_local_port_range", "61000").ret(),
+                "low end above the high end");
+        assertEquals("32768\t60999", sysctl.value("net/ipv4/ip_local_port_range"), "failed writes store nothing");
         assertEquals(5, sysctl.write(free, "net/ipv4/ip_local_port_range", "1024\n").ret());
         assertEquals("1024\t60999", sysctl.value("net/ipv4/ip_local_port_range"), "a shorter vector changes its head");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sysctl.read(free, "vm/nope"));
