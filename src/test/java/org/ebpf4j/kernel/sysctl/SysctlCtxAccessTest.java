@@ -39,6 +39,10 @@ class SysctlCtxAccessTest {
         assertNull(acc.check(0, 4, true), "write is read only");
         assertNotNull(acc.check(4, 4, true), "file_pos is writable as a u32");
         assertNull(acc.check(4, 2, true), "but not narrower");
+        // checked on this machine's 6.18 with bpftool prog load: off=0 size=4 and off=6 size=2 stores
+        // are "invalid bpf_context access", a 1-byte read at off=5 loads
+        assertNull(acc.check(6, 2, true));
+        assertNotNull(acc.check(5, 1, false));
         assertNull(acc.check(0, 8, false), "no 8-byte access");
         assertNull(acc.check(8, 4, false), "past the struct");
         assertNull(acc.check(1, 2, false), "misaligned");
