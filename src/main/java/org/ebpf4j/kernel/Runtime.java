@@ -50,6 +50,7 @@ public final class Runtime implements AutoCloseable {
     /** {@code current->bpf_ctx}'s legacy-storage part: what bpf_get_local_storage reads during a cgroup run. */
     private final org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx = new org.ebpf4j.map.storage.CgroupStorageRunCtx();
     private final org.ebpf4j.kernel.net.Net net;
+    private final org.ebpf4j.kernel.sysctl.Sysctl sysctl;
 
     private Runtime(Builder b) {
         this.arena = new Arena(b.arenaSize);
@@ -69,6 +70,8 @@ public final class Runtime implements AutoCloseable {
         // (which program type may call which is ProgTypes' business, as get_func_proto's).
         this.net = new org.ebpf4j.kernel.net.Net(this, cgroups);
         new org.ebpf4j.kernel.net.NetHelpers(net).registerInto(progs.helpers());
+        this.sysctl = new org.ebpf4j.kernel.sysctl.Sysctl(this);
+        sysctl.helpers().registerInto(progs.helpers());
     }
 
     public static Builder builder() { return new Builder(); }
@@ -170,6 +173,9 @@ public final class Runtime implements AutoCloseable {
 
     /** The network namespace ({@code init_net}): sockets, loopback, the socket hooks. */
     public org.ebpf4j.kernel.net.Net net() { return net; }
+
+    /** The modelled /proc/sys, whose reads and writes run the cgroup/sysctl hook. */
+    public org.ebpf4j.kernel.sysctl.Sysctl sysctl() { return sysctl; }
 
     /** The legacy cgroup storage run context every cgroup hook run of this runtime uses. */
     public org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx() { return cgroupStorageCtx; }

@@ -133,6 +133,7 @@ public final class ScenarioRunner implements AutoCloseable {
             case "test-run" -> { return progSteps.testRun(s, msg); }
             case "map" -> { return mapSteps.map(s, msg); }
             case "socket" -> { return socketSteps.socket(s, msg); }
+            case "sysctl" -> { return sysctl(s, msg); }
             case "close" -> {
                 return w.sockets.containsKey(s.name()) ? socketSteps.op(s, msg) : progSteps.close(s, msg);
             }
@@ -142,6 +143,26 @@ public final class ScenarioRunner implements AutoCloseable {
             }
             default -> throw new ScenarioException(s.where() + ": unknown action '" + s.action() + "' (see docs/scenarios.md)");
         }
+    }
+
+    /**
+     * {@code sysctl: PATH} by {@code process}: a read (value: the text without its newline) or with
+     * {@code write: VALUE} a write (value: the count written); the cgroup/sysctl hook of the
+     * process's cgroup runs first, and a denial is the step's errno (EPERM).
+     */
+    private Object sysctl(Step s, String[] msg) {
+        Task t = w.process(s, s.str("process"));
+        String path = s.name();
+        String value = s.body().has("write") ? s.str("write") : null;
+        org.ebpf4j.kernel.sysctl.Sysctl.Access a;
+        try {
+            a = value == null ? w.rt.sysctl().read(t, path) : w.rt.sysctl().write(t, path, value);
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioException(s.where() + ": " + e.getMessage());
+        }
+        msg[0] = (value == null ? "read " : "write '" + value + "' to ") + "/proc/sys/" + path + " by " + s.str("process");
+        org.ebpf4j.uapi.Errno.check(a.ret(), msg[0]);
+        return value == null ? a.data().stripTrailing() : a.ret();
     }
 
     @Override

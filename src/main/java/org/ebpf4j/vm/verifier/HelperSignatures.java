@@ -90,6 +90,12 @@ final class HelperSignatures {
         def(95, "bpf_sk_fullsock", Ret.SOCKET_OR_NULL, Arg.PTR_TO_SOCK_COMMON);
         def(96, "bpf_tcp_sock", Ret.TCP_SOCK_OR_NULL, Arg.PTR_TO_SOCK_COMMON);
         def(99, "bpf_skc_lookup_tcp", Ret.SOCK_COMMON_OR_NULL_ACQUIRE, CTX, MEM, SZ, A, A);
+        // kernel/bpf/cgroup.c: get_name's buffer is ARG_PTR_TO_MEM | MEM_WRITE (the helper fills it),
+        // get_current/new_value's ARG_PTR_TO_UNINIT_MEM, set_new_value's read only
+        def(101, "bpf_sysctl_get_name", I, CTX, UMEM, SZ, A);
+        def(102, "bpf_sysctl_get_current_value", I, CTX, UMEM, SZ);
+        def(103, "bpf_sysctl_get_new_value", I, CTX, UMEM, SZ);
+        def(104, "bpf_sysctl_set_new_value", I, CTX, MEM, SZ);
         def(105, "bpf_strtol", I, MEM, SZ, A, Arg.PTR_TO_LONG);
         def(106, "bpf_strtoul", I, MEM, SZ, A, Arg.PTR_TO_LONG);
         def(107, "bpf_sk_storage_get", Ret.MAP_VALUE_OR_NULL, M, Arg.PTR_TO_BTF_ID_SOCK_COMMON, Arg.PTR_TO_MAP_VALUE_OR_NULL, A);
