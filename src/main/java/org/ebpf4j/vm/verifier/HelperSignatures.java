@@ -9,8 +9,9 @@ import java.util.Map;
  * net/core/filter.c, kernel/trace/bpf_trace.c and the map files declare them. Immutable; one
  * shared table is fine because nothing here changes after class initialisation.
  *
- * <p>A helper missing from the table is checked as five {@link Arg#ANYTHING} arguments returning
- * an integer: the verifier would rather accept than refuse what it does not know.
+ * <p>A helper missing from the table has no argument checked (not even that r1-r5 were written:
+ * a helper may take fewer) and returns an integer: the verifier would rather accept than refuse
+ * what it does not know.
  */
 final class HelperSignatures {
     private HelperSignatures() {}
@@ -51,7 +52,7 @@ final class HelperSignatures {
         def(3, "bpf_map_delete_elem", I, M, K);
         def(4, "bpf_probe_read", I, UMEM, SZ0, A);
         def(5, "bpf_ktime_get_ns", I);
-        def(6, "bpf_trace_printk", I, Arg.PTR_TO_MEM, SZ, A, A, A);
+        def(6, "bpf_trace_printk", I, Arg.PTR_TO_MEM, SZ);   // r3-r5: ARG_DONTCARE (kernel/trace/bpf_trace.c)
         def(7, "bpf_get_prandom_u32", I);
         def(8, "bpf_get_smp_processor_id", I);
         def(9, "bpf_skb_store_bytes", I, CTX, A, MEM, SZ, A);
@@ -127,8 +128,7 @@ final class HelperSignatures {
         if (s != null) {
             return s;
         }
-        Arg A = Arg.ANYTHING;
-        return new Sig("unknown#" + id, Ret.INTEGER, A, A, A, A, A);
+        return new Sig("unknown#" + id, Ret.INTEGER);
     }
 
     static boolean known(int id) { return SIGS.containsKey(id); }

@@ -75,8 +75,8 @@ final class TypeLog {
     }
 
     /** print_verification_stats(). */
-    static String stats(int processed, int maxStates, int totalStates) {
+    static String stats(int processed, int maxStates, int totalStates, int peakStates) {
         return "processed " + processed + " insns (limit 1000000) max_states_per_insn " + maxStates + " total_states "
-                + totalStates + " peak_states " + totalStates + " mark_read 0\n";
+                + totalStates + " peak_states " + peakStates + " mark_read 0\n";
     }
 }
