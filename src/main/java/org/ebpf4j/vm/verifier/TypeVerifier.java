@@ -32,8 +32,13 @@ public final class TypeVerifier {
     static final int COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 
     /** What a successful verification reports (print_verification_stats()). */
+    /**
+     * What a successful verification reports (print_verification_stats()), and which instructions
+     * some path reached ({@code insn_aux_data.seen}): the loader sanitizes the others as
+     * sanitize_dead_code() does.
+     */
     public record Result(int processedInsns, int totalStates, int peakStates, int maxStatesPerInsn,
-                         Map<Integer, Integer> stackDepths, String log) {}
+                         Map<Integer, Integer> stackDepths, String log, java.util.BitSet seen) {}
 
     private final VerifiedProgram prog;
     private final ProgContext pc;
@@ -51,6 +56,7 @@ public final class TypeVerifier {
     /** How many unfinished checkpoints each instruction has. */
     private final int[] openCount;
     private final ArrayDeque<VState> pending = new ArrayDeque<>();
+    private final java.util.BitSet seen = new java.util.BitSet();
     private final TypeLog log;
     private int processed;
     private int totalStates;
@@ -106,7 +112,7 @@ public final class TypeVerifier {
             throw new VerifierException(e.insnIndex(), e.errno(), e.reason(), text);
         }
         String text = log.text() + TypeLog.stats(processed, maxPerInsn, totalStates, peakStates);
-        return new Result(processed, totalStates, peakStates, maxPerInsn, Map.copyOf(st.depths), text);
+        return new Result(processed, totalStates, peakStates, maxPerInsn, Map.copyOf(st.depths), text, seen);
     }
 
     private void explore(VState first) {
@@ -118,6 +124,7 @@ public final class TypeVerifier {
             }
             endPath(cur);
             cur = pending.pollLast();
+            log.pathDone(cur == null ? 0 : cur.logPos);
             if (cur != null) {
                 log.branch(cur);
             }
@@ -155,6 +162,7 @@ public final class TypeVerifier {
         if (cur.parent != null) {
             cur.parent.branches++;
         }
+        other.logPos = log.position();
         pending.addLast(other);
         if (pending.size() > COMPLEXITY_LIMIT_JMP_SEQ) {
             throw new VerifierException(cur.insn, Errno.E2BIG, "The sequence of " + pending.size() + " jumps is too complex.");
@@ -172,6 +180,7 @@ public final class TypeVerifier {
             return false;
         }
         log.insn(i, s, cur);
+        seen.set(i);
         cur.record(History.of(i, cur.frames.size() - 1));
         cur.executing = true;
         try {
@@ -372,6 +381,10 @@ public final class TypeVerifier {
             if (s.imm[i] <= 0 || s.imm[i] >= HelperSignatures.FUNC_MAX_ID) {
                 // e.g. libbpf's CO-RE poison (0xbad2310): fatal only where a path reaches it
                 throw new VerifierException(i, "invalid func unknown#" + s.imm[i]);
+            }
+            String refusal = pc.helpers().refusal(s.imm[i]);
+            if (refusal != null) {
+                throw new VerifierException(i, refusal);
             }
             List<VState> callbacks = helpers.call(cur, i, s.imm[i]);
             cur.insn = i + 1;

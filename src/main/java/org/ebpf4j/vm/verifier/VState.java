@@ -37,6 +37,8 @@ final class VState {
     long[] written = new long[Cfg.MAX_CALL_FRAMES + 1];
     /** Checkpoints: per frame depth, slots some path from here read before writing them. */
     long[] stackRead = new long[Cfg.MAX_CALL_FRAMES + 1];
+    /** Queued branches: the log position when they were queued (see {@link TypeLog#pathDone}). */
+    int logPos;
     /** Set while the current state executes the last recorded instruction. */
     boolean executing;
     VState parent;
