@@ -17,9 +17,15 @@ public enum VerifierOption {
     /** Do not reject code no path reaches ({@code "unreachable insn %d"}). */
     ALLOW_UNREACHABLE,
     /** Treat r2 as initialised at entry ({@link Executable#run(long, long)} passes it). */
-    ENTRY_R2_INITIALISED;
+    ENTRY_R2_INITIALISED,
+    /**
+     * Do not check helper ids over the whole text: the type verifier checks them on the paths it
+     * walks, as the kernel's check_helper_call() does, so a bad id in dead code (libbpf's CO-RE
+     * poison call) is no error. PROG_LOAD uses this; not a relaxation for engines on their own.
+     */
+    HELPER_IDS_ON_PATHS;
 
     /** What bpf_conformance vectors need. */
     public static final Set<VerifierOption> CONFORMANCE =
-            Set.copyOf(EnumSet.allOf(VerifierOption.class));
+            Set.copyOf(EnumSet.of(ALLOW_CONSTANT_TRAPS, ALLOW_UNREACHABLE, ENTRY_R2_INITIALISED));
 }

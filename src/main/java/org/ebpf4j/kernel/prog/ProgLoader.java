@@ -3,6 +3,7 @@ package org.ebpf4j.kernel.prog;
 import static org.ebpf4j.isa.Opcodes.*;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,17 @@ import org.ebpf4j.vm.ProgramImage;
 import org.ebpf4j.vm.VerifierException;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.btf.Btf;
+import org.ebpf4j.map.MapMeta;
+import org.ebpf4j.vm.VerifierOption;
+import org.ebpf4j.vm.verifier.CtxFields;
+import org.ebpf4j.vm.verifier.CtxRules;
+import org.ebpf4j.vm.verifier.HelperPolicy;
+import org.ebpf4j.vm.verifier.MapDesc;
+import org.ebpf4j.vm.verifier.ProgContext;
 import org.ebpf4j.vm.verifier.StructuralVerifier;
+import org.ebpf4j.vm.verifier.TypeVerifier;
+import org.ebpf4j.vm.verifier.VerifiedProgram;
 
 /**
  * BPF_PROG_LOAD: {@code bpf_prog_load()} of kernel/bpf/syscall.c, then the parts of
@@ -37,8 +48,11 @@ import org.ebpf4j.vm.verifier.StructuralVerifier;
  *       the name (EINVAL);</li>
  *   <li>verifier: log attributes (EINVAL); {@code resolve_pseudo_ldimm64}: map fds/indexes to map
  *       addresses, {@code BPF_PSEUDO_MAP_VALUE} to value addresses, each used map referenced once;
- *       the structural checks; per instruction, helper prototypes (type, GPL) and context accesses
- *       ({@link CtxRewriter}); the engine; the log (ENOSPC when it did not fit);</li>
+ *       the structural checks; {@code do_check()}: the {@link TypeVerifier} walks every path with
+ *       typed registers, checking on each call it reaches the helper's id, whether the program
+ *       type may use it and GPL; then whether ebpf4j implements every helper a path reached;
+ *       {@code sanitize_dead_code()} for calls no path reached; the context rewrite ({@link CtxRewriter}); the engine; the log
+ *       (the type verifier's, level 1/2; ENOSPC when it did not fit);</li>
  *   <li>the id, last, then the fd.</li>
  * </ol>
  */
@@ -58,11 +72,28 @@ public final class ProgLoader {
     private final ProgEnv env;
     private final Runtime rt;
     private final StructuralVerifier structural;
+    /** The model kernel's BTF (PTR_TO_BTF_ID loads), parsed on the first load and kept for the runtime. */
+    private volatile Btf kernelBtf;
 
     public ProgLoader(ProgEnv env) {
         this.env = env;
         this.rt = env.runtime();
-        this.structural = new StructuralVerifier(allKnownHelpers());
+        // helper ids are the type verifier's to check, on the paths it walks (check_helper_call())
+        this.structural = new StructuralVerifier(allKnownHelpers(), Set.of(VerifierOption.HELPER_IDS_ON_PATHS));
+    }
+
+    private Btf kernelBtf() {
+        Btf b = kernelBtf;
+        if (b == null) {
+            synchronized (this) {
+                b = kernelBtf;
+                if (b == null) {
+                    b = Btf.modelKernel();
+                    kernelBtf = b;
+                }
+            }
+        }
+        return b;
     }
 
     /** The structural pass checks ids against every helper Linux knows; what is implemented is checked later. */
@@ -157,7 +188,9 @@ public final class ProgLoader {
         try {
             List<Insn> insns = new ArrayList<>(attr.insns());
             byte[] tag = ProgTag.of(insns);
-            resolvePseudoLdImm64(task, attr, insns, used, log);
+            Map<Integer, MapDesc> mapAt = new HashMap<>();
+            Map<Integer, Integer> valueOffAt = new HashMap<>();
+            resolvePseudoLdImm64(task, attr, insns, used, log, mapAt, valueOffAt);
             // bpf_cgroup_storage_assign: one legacy cgroup storage map per type (EBUSY)
             CgroupStorageMap.assign(used.keySet().stream().map(MapObject::map).toList());
             ProgramImage image = new ProgramImage(name.isEmpty() ? "prog" : name, insns);
@@ -165,24 +198,33 @@ public final class ProgLoader {
             Executable exe;
             AttachBtf attachBtf = null;
             try {
-                structural.verify(image);
-                CtxAccess ctxRules = row.ctx().apply(eat);
+                VerifiedProgram vp = structural.verify(image);
+                CtxAccess rowAccess = row.ctx().apply(eat);
                 // check_attach_btf_id. Deviation: other TRACING attach types (fentry, iter ...) load
                 // without a target, as before attach targets were modelled; they cannot be attached.
                 if (type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP) {
                     attachBtf = AttachBtf.resolve(rt.kernelBtf(), eat, attr.attachBtfId());
-                    ctxRules = CtxAccess.args(attachBtf.nargs(), true);
+                    rowAccess = CtxAccess.args(attachBtf.nargs(), true);
                 }
-                ctx = doCheck(insns, type, eat, ctxRules, gpl);
+                CtxAccess access = rowAccess;
+                CtxRules rules = CtxFields.typed(type, (o, sz, w) -> access.check(o, sz, w) != null);
+                HelperPolicy helpers = id -> helperRefusal(type, eat, gpl, id);
+                TypeVerifier.Result verified = TypeVerifier.verify(vp, new ProgContext(type, eat, rules, mapAt, valueOffAt,
+                        kernelBtf(), attr.logLevel(), helpers));
+                log.append(verified.log());
+                requireImplemented(insns, verified.seen());
+                ctx = CtxRewriter.rewrite(sanitizeDeadCalls(insns, verified.seen()), access);
                 exe = env.engine(engineKind).load(new ProgramImage(image.name(), ctx.insns()));
             } catch (VerifierException e) {
-                log.append(e.insnIndex() + ": " + e.reason() + "\n");
-                log.append(VerifierLog.statsLine(e.insnIndex() + 1));
-                throw new BpfException(errnoOf(e.reason()), e.getMessage());
+                if (e.log() != null && e.log().contains("processed ")) {   // the type verifier's whole log
+                    log.append(e.log());
+                } else {
+                    log.append(e.insnIndex() + ": " + e.reason() + "\n");
+                    log.append(VerifierLog.statsLine(e.insnIndex() + 1));
+                }
+                Errno errno = e.errno() == Errno.EINVAL ? errnoOf(e.reason()) : e.errno();
+                throw new BpfException(errno, e.getMessage());
             }
-            log.append(VerifierLog.statsLine(insns.size()));
-            // check_map_prog_compatibility → bpf_cgroup_storage_assign: one legacy storage map per type (EBUSY)
-            org.ebpf4j.map.storage.CgroupStorageMap.assign(used.keySet().stream().map(MapObject::map).toList());
             prog = new BpfProg(rt, type, eat, name, tag, gpl, new ArrayList<>(used.keySet()), ctx.insns(), exe, loadTime,
                     task.uid(), ctx.maxCtxOffset(), attr.progFlags(), attachBtf, task.origin("BPF_PROG_LOAD"));
         } catch (BpfException e) {
@@ -205,6 +247,54 @@ public final class ProgLoader {
         return prog;
     }
 
+    /**
+     * check_helper_call() after the id range: the program type's get_func_proto(), then the GPL
+     * check; null when the call is allowed.
+     */
+    private String helperRefusal(ProgType type, AttachType eat, boolean gpl, int id) {
+        String helper = HelperNames.name(id) + "#" + id;
+        if (!ProgTypes.allowsHelper(type, eat, id)) {
+            return "program of this type cannot use helper " + helper;
+        }
+        if (!gpl && ProgTypes.gplOnly(id)) {
+            return "cannot call GPL-restricted function from non-GPL compatible program";
+        }
+        return null;
+    }
+
+    /**
+     * After a successful walk: the first reached call of a helper ebpf4j does not implement. Asked
+     * last, so that whatever Linux itself would refuse is reported as Linux reports it.
+     */
+    private void requireImplemented(List<Insn> insns, java.util.BitSet seen) {
+        for (int i = seen.nextSetBit(0); i >= 0; i = seen.nextSetBit(i + 1)) {
+            Insn in = insns.get(i);
+            if (in.isHelperCall() && env.helpers().lookup(in.imm()) == null) {
+                throw new VerifierException(i, "helper " + HelperNames.name(in.imm()) + "#" + in.imm()
+                        + " is not implemented by ebpf4j");
+            }
+        }
+    }
+
+    /**
+     * sanitize_dead_code(): a helper call no path reached, which the engine could not bind (libbpf's
+     * CO-RE poison call, a helper ebpf4j lacks), becomes {@code goto -1}, the kernel's trap for dead code.
+     */
+    private List<Insn> sanitizeDeadCalls(List<Insn> insns, java.util.BitSet seen) {
+        List<Insn> out = new ArrayList<>(insns);
+        for (int i = 0; i < out.size(); i++) {
+            Insn in = out.get(i);
+            if (in.opcode() == LD_IMM64) {
+                i++;
+                continue;
+            }
+            if (!seen.get(i) && in.isHelperCall() && env.helpers().lookup(in.imm()) == null) {
+                out.set(i, Insn.of(BPF_JMP | BPF_JA, 0, 0, -1, 0));
+            }
+        }
+        return out;
+    }
+
     /** The kernel's errno for a verifier complaint (most are EINVAL; access checks are EACCES). */
     static Errno errnoOf(String reason) {
         if (reason.contains("!read_ok") || reason.contains("invalid bpf_context access")
@@ -222,7 +312,7 @@ public final class ProgLoader {
      * (or a value address); each map is referenced once however often it is named.
      */
     private void resolvePseudoLdImm64(Task task, ProgLoadAttr attr, List<Insn> insns, Map<MapObject, Boolean> used,
-                                      VerifierLog log) {
+                                      VerifierLog log, Map<Integer, MapDesc> mapAt, Map<Integer, Integer> valueOffAt) {
         for (int i = 0; i + 1 < insns.size(); i++) {
             Insn in = insns.get(i);
             if (in.opcode() != LD_IMM64) {
@@ -267,7 +357,9 @@ public final class ProgLoader {
                             "invalid access to map value pointer, value_size=" + map.valueSize() + " off=" + off);
                 }
                 addr = base + off;
+                valueOffAt.put(i, (int) off);
             }
+            mapAt.put(i, mapDesc(map));
             if (!used.containsKey(mo)) {
                 if (used.size() >= MAX_USED_MAPS) {
                     throw fail(log, i, Errno.E2BIG, "too many maps");
@@ -288,40 +380,12 @@ public final class ProgLoader {
         return new BpfException(errno, "insn " + insn + ": " + reason);
     }
 
-    /**
-     * The do_check() part ebpf4j models: helper prototypes and context accesses, reporting the
-     * first offending instruction.
-     */
-    private CtxRewriter.Result doCheck(List<Insn> insns, ProgType type, AttachType eat, CtxAccess ctxRules, boolean gpl) {
-        VerifierException first = null;
-        for (int i = 0; i < insns.size() && first == null; i++) {
-            Insn in = insns.get(i);
-            if (in.opcode() == LD_IMM64) {
-                i++;
-                continue;
-            }
-            if (!in.isHelperCall()) {
-                continue;
-            }
-            int id = in.imm();
-            String helper = HelperNames.name(id) + "#" + id;
-            if (!ProgTypes.allowsHelper(type, eat, id)) {
-                first = new VerifierException(i, "program of this type cannot use helper " + helper);
-            } else if (!gpl && ProgTypes.gplOnly(id)) {
-                first = new VerifierException(i, "cannot call GPL-restricted function from non-GPL compatible program");
-            } else if (env.helpers().lookup(id) == null) {
-                first = new VerifierException(i, "helper " + helper + " is not implemented by ebpf4j");
-            }
-        }
-        try {
-            CtxRewriter.Result r = CtxRewriter.rewrite(insns, ctxRules);
-            if (first != null) {
-                throw first;
-            }
-            return r;
-        } catch (VerifierException e) {
-            throw first != null && first.insnIndex() < e.insnIndex() ? first : e;
-        }
+    /** What the type verifier needs of a map an ld_imm64 names. */
+    private static MapDesc mapDesc(BpfMap map) {
+        MapMeta inner = map.innerMapMeta();
+        MapDesc in = inner == null ? null
+                : new MapDesc(inner.type().value(), "inner", inner.keySize(), inner.valueSize(), inner.maxEntries());
+        return new MapDesc(map.type().value(), map.attr().name(), map.keySize(), map.valueSize(), map.maxEntries(), in);
     }
 
     /** include/linux/license.h {@code license_is_gpl_compatible}. */

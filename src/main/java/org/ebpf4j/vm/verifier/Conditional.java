@@ -27,6 +27,9 @@ final class Conditional {
         boolean opaque = d.type == RegType.BTF_ID && d.btfStruct == null;   // may be any number
         if (d.type.isPointer() && !opaque && !d.type.maybeNull() && src.isConstZeroScalar() && !is32
                 && (op == BPF_JEQ || op == BPF_JNE)) {
+            if (x) {
+                v.precision().mark(cur, s.src[i]);
+            }
             cur.insn = op == BPF_JNE ? target : i + 1;
             return true;
         }
@@ -60,14 +63,16 @@ final class Conditional {
             return true;
         }
         int taken = Branches.taken(d, src, op, is32);
-        if (taken == 1) {
-            cur.insn = target;
+        if (taken >= 0) {
+            // the bounds decided the jump: they must hold for any state pruned here later
+            v.precision().mark(cur, dst);
+            if (x) {
+                v.precision().mark(cur, s.src[i]);
+            }
+            cur.insn = taken == 1 ? target : i + 1;
             return true;
         }
-        if (taken == 0) {
-            cur.insn = i + 1;
-            return true;
-        }
+        recordLinked(cur, d, x ? src : null);
         VState other = cur.copy();
         other.insn = target;
         boolean otherOk = refine(other, dst, x ? s.src[i] : -1, src, op, is32);
@@ -77,6 +82,34 @@ final class Conditional {
         }
         cur.insn = i + 1;
         return curOk;   // an impossible fall-through ends this path; the jump (if possible) was queued
+    }
+
+    /** Which registers share an id with the compared scalars: the jump refines them all (for {@link Precision}). */
+    private static void recordLinked(VState cur, RegState d, RegState src) {
+        int a = d.id, b = src == null ? 0 : src.id;
+        if (a == 0 && b == 0 || cur.histLen == 0) {
+            return;
+        }
+        long regs = 0;
+        Frame f = cur.cur();
+        for (int r = 0; r < 11; r++) {
+            RegState o = f.regs[r];
+            if (o.type == RegType.SCALAR && o.id != 0 && (o.id == a || o.id == b)) {
+                regs |= 1L << r;
+            }
+        }
+        boolean elsewhere = Long.bitCount(regs) < countLinked(cur, a, b);   // spilled, or in a caller's frame
+        cur.hist[cur.histLen - 1] = History.withLinked(cur.hist[cur.histLen - 1], regs, elsewhere);
+    }
+
+    private static int countLinked(VState cur, int a, int b) {
+        int[] n = {0};
+        cur.forEachReg(o -> {
+            if (o.type == RegType.SCALAR && o.id != 0 && (o.id == a || o.id == b)) {
+                n[0]++;
+            }
+        });
+        return n[0];
     }
 
     /** Refines the registers in {@code st} for {@code d op s}; false when the branch cannot happen. */

@@ -19,6 +19,11 @@ final class Frame {
     /** Set for frames a helper (bpf_loop, for_each_map_elem) calls back into. */
     boolean callback;
     int frameNo;
+    /**
+     * Which call this frame is (unique per verification): stack-read marks ({@link StackReads})
+     * travel up the checkpoint chain only while the checkpoint holds the same call.
+     */
+    int instance;
 
     Frame copy() {
         Frame f = new Frame();
@@ -33,6 +38,7 @@ final class Frame {
         f.subprog = subprog;
         f.callback = callback;
         f.frameNo = frameNo;
+        f.instance = instance;
         return f;
     }
 
@@ -50,24 +56,31 @@ final class Frame {
         return f;
     }
 
-    /** stacksafe() and regsafe() over this frame: whether explored {@code this} covers {@code cur}. */
-    boolean covers(Frame cur, IdMap ids, long liveRegs, long preciseRegs) {
+    /**
+     * stacksafe() and regsafe() over this frame: whether explored {@code this} covers {@code cur},
+     * looking only at the registers live here ({@link Liveness}) and at the 8-byte stack slots some
+     * path from this state read before writing ({@code readSlots}, bit i = the slot at fp-512+8*i).
+     */
+    boolean covers(Frame cur, IdMap ids, long liveRegs, long readSlots) {
         if (callsite != cur.callsite) {
             return false;
         }
         for (int r = 0; r < 11; r++) {
-            if ((liveRegs & (1L << r)) == 0) {
-                continue;
-            }
-            RegState o = regs[r], c = cur.regs[r];
-            if ((preciseRegs & (1L << r)) == 0 && o.type == RegType.SCALAR && c.type == RegType.SCALAR) {
-                continue;       // an imprecise scalar: its value can decide nothing the verifier checks
-            }
-            if (!o.covers(c, ids)) {
+            if ((liveRegs & (1L << r)) != 0 && !regs[r].covers(cur.regs[r], ids)) {
                 return false;
             }
         }
-        for (int b = 0; b < MAX_BPF_STACK; b++) {
+        for (long m = readSlots; m != 0; m &= m - 1) {
+            int slot = Long.numberOfTrailingZeros(m);
+            if (!slotCovers(cur, slot, ids)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean slotCovers(Frame cur, int slot, IdMap ids) {
+        for (int b = slot * 8; b < slot * 8 + 8; b++) {
             byte o = slotType[b], c = cur.slotType[b];
             if (o == INVALID) {
                 continue;
@@ -83,6 +96,10 @@ final class Frame {
                     return false;
                 }
                 continue;
+            }
+            if (o == SPILL && spilled[b / 8].isScalar() && !spilled[b / 8].precise
+                    && (c == MISC || c == ZERO)) {
+                continue;       // an imprecise spilled scalar is any number, as misc bytes are
             }
             return false;
         }

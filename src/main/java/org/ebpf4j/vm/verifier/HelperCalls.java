@@ -48,6 +48,9 @@ final class HelperCalls {
             if (r.type == RegType.NOT_INIT) {
                 throw MemAccess.eacces(insn, "R" + regno + " !read_ok");
             }
+            if (r.isConstZeroScalar() && t != Arg.ANYTHING) {
+                mem.precision.mark(st, regno);    // NULL instead of a pointer is decided by the value
+            }
             switch (t) {
                 case ANYTHING -> { }
                 case CONST_MAP_PTR -> {
@@ -75,6 +78,7 @@ final class HelperCalls {
                         throw typeErr(insn, regno, r, "scalar");
                     }
                     boolean zeroOk = t == Arg.CONST_SIZE_OR_ZERO;
+                    mem.precision.mark(st, regno);        // check_mem_size_reg()
                     if (r.smin < 0) {
                         throw MemAccess.eacces(insn, "R" + regno + " min value is negative, either use unsigned or 'var &= const'");
                     }
@@ -94,6 +98,7 @@ final class HelperCalls {
                         throw MemAccess.eacces(insn, "R" + regno + " is not a known constant'");
                     }
                     allocSize = r.var.value();
+                    mem.precision.mark(st, regno);
                 }
                 case PTR_TO_CTX -> {
                     if (r.type != RegType.CTX) {
@@ -250,6 +255,7 @@ final class HelperCalls {
     private VState callbackState(VState st, int insn, int id, RegState func, MapDesc map, RegState cbCtx) {
         VState cb = st.copy();
         Frame f = Frame.entry(cb.frames.size(), func.subprog, insn);
+        f.instance = cb.newFrameInstance();
         f.callback = true;
         if (id == 181) {            // bpf_loop: (u64 index, void *ctx)
             f.regs[1] = RegState.unknown();
@@ -303,6 +309,9 @@ final class HelperCalls {
                 MemAccess.checkStackBounds(insn, regno, max, size, write, Errno.EINVAL);
                 Frame f = st.frames.get(r.frameNo);
                 StackDepth.note(st, r.frameNo, (int) -min);
+                if (!write) {
+                    StackReads.readRange(st, r.frameNo, min, max + size);
+                }
                 if (write) {
                     for (long a = min; a < max + size; a++) {
                         int b = (int) a + Frame.MAX_BPF_STACK;

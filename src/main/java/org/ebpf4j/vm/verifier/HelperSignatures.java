@@ -9,8 +9,9 @@ import java.util.Map;
  * net/core/filter.c, kernel/trace/bpf_trace.c and the map files declare them. Immutable; one
  * shared table is fine because nothing here changes after class initialisation.
  *
- * <p>A helper missing from the table is checked as taking no typed arguments, returning
- * an integer: the verifier would rather accept than refuse what it does not know.
+ * <p>A helper missing from the table has no argument checked (not even that r1-r5 were written:
+ * a helper may take fewer) and returns an integer: the verifier would rather accept than refuse
+ * what it does not know.
  */
 final class HelperSignatures {
     private HelperSignatures() {}
@@ -51,9 +52,7 @@ final class HelperSignatures {
         def(3, "bpf_map_delete_elem", I, M, K);
         def(4, "bpf_probe_read", I, UMEM, SZ0, A);
         def(5, "bpf_ktime_get_ns", I);
-        // kernel/trace/bpf_trace.c bpf_trace_printk_proto: only fmt and size are typed; the up to three
-        // values after them are optional (ARG_DONTCARE), so bpf_printk with fewer leaves r3-r5 unset
-        def(6, "bpf_trace_printk", I, Arg.PTR_TO_MEM, SZ);
+        def(6, "bpf_trace_printk", I, Arg.PTR_TO_MEM, SZ);   // r3-r5: ARG_DONTCARE (kernel/trace/bpf_trace.c)
         def(7, "bpf_get_prandom_u32", I);
         def(8, "bpf_get_smp_processor_id", I);
         def(9, "bpf_skb_store_bytes", I, CTX, A, MEM, SZ, A);
@@ -136,7 +135,6 @@ final class HelperSignatures {
         if (s != null) {
             return s;
         }
-        // nothing known about the arguments: demand none of them (a false rejection is worse)
         return new Sig("unknown#" + id, Ret.INTEGER);
     }
 

@@ -107,6 +107,9 @@ final class InitDataflow {
         if (c == (BPF_JMP | BPF_EXIT)) {
             return;
         }
+        if (s.isHelperCall(i) && (s.imm[i] <= 0 || s.imm[i] >= HelperSignatures.FUNC_MAX_ID)) {
+            return;     // "invalid func" wherever a path reaches it (libbpf's CO-RE poison): no path goes on
+        }
         for (int t : cfg.successors(i)) {
             flow(t, out);
         }

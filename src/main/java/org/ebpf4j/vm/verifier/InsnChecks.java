@@ -21,11 +21,13 @@ final class InsnChecks {
     private final Slots s;
     private final HelperTable helpers;
     private final boolean checkConstants;
+    private final boolean checkHelperIds;
 
-    InsnChecks(Slots s, HelperTable helpers, boolean checkConstants) {
+    InsnChecks(Slots s, HelperTable helpers, boolean checkConstants, boolean checkHelperIds) {
         this.s = s;
         this.helpers = helpers;
         this.checkConstants = checkConstants;
+        this.checkHelperIds = checkHelperIds;
     }
 
     void run() {
@@ -171,7 +173,7 @@ final class InsnChecks {
                         || dst != 0 || jmp32) {
                     throw fail(i, "BPF_CALL uses reserved fields");
                 }
-                if (src == BPF_HELPER_CALL && helpers.lookup(imm) == null) {
+                if (checkHelperIds && src == BPF_HELPER_CALL && helpers.lookup(imm) == null) {
                     throw fail(i, "invalid func unknown#" + imm);
                 }
             }

@@ -17,8 +17,12 @@ final class MemAccess {
     static final long BPF_MAX_VAR_OFF = 1L << 29;
 
     private final ProgContext ctx;
+    final Precision precision;
 
-    MemAccess(ProgContext ctx) { this.ctx = ctx; }
+    MemAccess(ProgContext ctx, Precision precision) {
+        this.ctx = ctx;
+        this.precision = precision;
+    }
 
     static VerifierException eacces(int insn, String msg) { return new VerifierException(insn, Errno.EACCES, msg); }
 
@@ -173,7 +177,11 @@ final class MemAccess {
                            int valueRegno) {
         Frame f = st.frames.get(reg.frameNo);
         if (!reg.isConst()) {
-            return stackVar(insn, regno, reg, f, off, size, write);
+            RegState r = stackVar(insn, regno, reg, f, off, size, write);
+            if (!write) {
+                StackReads.readRange(st, reg.frameNo, reg.smin + reg.off + off, reg.smax + reg.off + off + size);
+            }
+            return r;
         }
         long a = reg.off + off + reg.var.value();
         if (a % size != 0) {
@@ -182,10 +190,18 @@ final class MemAccess {
         checkStackBounds(insn, regno, a, size, write);
         int base = (int) a + Frame.MAX_BPF_STACK;
         StackDepth.note(st, reg.frameNo, (int) -a);
+        st.recordStackSlot(reg.frameNo, base / 8);
         if (write) {
+            if (value != null && valueRegno >= 0 && value.isConstZeroScalar() && size != 8) {
+                precision.mark(st, valueRegno);      // the slot becomes STACK_ZERO because the value is 0
+            }
             stackWrite(insn, f, base, size, value, valueRegno);
+            if (size == 8) {
+                StackReads.written(st, reg.frameNo, base / 8);
+            }
             return null;
         }
+        StackReads.readRange(st, reg.frameNo, a, a + size);
         return stackRead(insn, f, base, size);
     }
 

@@ -16,14 +16,22 @@ import org.ebpf4j.uapi.ProgType;
  *                     {@code valueOffAt} has the index, a pointer into that map's value
  * @param valueOffAt   ld_imm64 slot index → offset into the value (BPF_PSEUDO_MAP_VALUE/IDX_VALUE)
  * @param logLevel     0, 1 or 2 as BPF_PROG_LOAD's log_level (bit 2 = stats only)
+ * @param helpers      which helpers the program may call, asked at each call a path reaches
  */
 public record ProgContext(ProgType progType, AttachType attachType, CtxRules ctx, Map<Integer, MapDesc> mapAt,
-                          Map<Integer, Integer> valueOffAt, Btf kernelBtf, int logLevel) {
+                          Map<Integer, Integer> valueOffAt, Btf kernelBtf, int logLevel, HelperPolicy helpers) {
     public ProgContext {
         Objects.requireNonNull(progType, "progType");
         Objects.requireNonNull(ctx, "ctx");
+        Objects.requireNonNull(helpers, "helpers");
         mapAt = Map.copyOf(mapAt);
         valueOffAt = Map.copyOf(valueOffAt);
+    }
+
+    /** A context allowing every helper. */
+    public ProgContext(ProgType progType, AttachType attachType, CtxRules ctx, Map<Integer, MapDesc> mapAt,
+                       Map<Integer, Integer> valueOffAt, Btf kernelBtf, int logLevel) {
+        this(progType, attachType, ctx, mapAt, valueOffAt, kernelBtf, logLevel, HelperPolicy.ANY);
     }
 
     /** A context with no maps, no BTF and no log. */
@@ -32,14 +40,14 @@ public record ProgContext(ProgType progType, AttachType attachType, CtxRules ctx
     }
 
     public ProgContext withMaps(Map<Integer, MapDesc> maps, Map<Integer, Integer> valueOffs) {
-        return new ProgContext(progType, attachType, ctx, maps, valueOffs, kernelBtf, logLevel);
+        return new ProgContext(progType, attachType, ctx, maps, valueOffs, kernelBtf, logLevel, helpers);
     }
 
     public ProgContext withLogLevel(int level) {
-        return new ProgContext(progType, attachType, ctx, mapAt, valueOffAt, kernelBtf, level);
+        return new ProgContext(progType, attachType, ctx, mapAt, valueOffAt, kernelBtf, level, helpers);
     }
 
     public ProgContext withKernelBtf(Btf btf) {
-        return new ProgContext(progType, attachType, ctx, mapAt, valueOffAt, btf, logLevel);
+        return new ProgContext(progType, attachType, ctx, mapAt, valueOffAt, btf, logLevel, helpers);
     }
 }

@@ -29,6 +29,11 @@ final class RegState {
     /** STACK: the frame the pointer points into; FUNC: the subprogram start. */
     int frameNo;
     int subprog;
+    /**
+     * bpf_reg_state.precise: this scalar's exact value mattered to some check on a path from here
+     * ({@link Precision}); state pruning compares only precise scalars by value.
+     */
+    boolean precise;
 
     RegState copy() {
         RegState r = new RegState();
@@ -51,6 +56,7 @@ final class RegState {
         r.btfStruct = btfStruct;
         r.frameNo = frameNo;
         r.subprog = subprog;
+        r.precise = precise;
         return r;
     }
 
@@ -88,6 +94,7 @@ final class RegState {
         range = 0;
         memSize = 0;
         btfStruct = null;
+        precise = false;
     }
 
     void unboundAll() {
@@ -231,7 +238,8 @@ final class RegState {
             return false;
         }
         if (type == RegType.SCALAR) {
-            return rangeCovers(cur) && ids.check(id, cur.id);
+            // an imprecise scalar of a finished state decided nothing: any scalar will do (regsafe())
+            return !precise || rangeCovers(cur) && ids.check(id, cur.id);
         }
         if (off != cur.off || map != cur.map || memSize != cur.memSize || frameNo != cur.frameNo
                 || subprog != cur.subprog || !java.util.Objects.equals(btfStruct, cur.btfStruct)) {
@@ -267,10 +275,11 @@ final class RegState {
     /** The print form of kernel/bpf/log.c print_reg_state(), abridged. */
     String describe() {
         if (type == RegType.SCALAR) {
+            String p = precise ? "P" : "";      // print_scalar_ranges(): precise scalars carry a P
             if (isConst()) {
-                return Long.toString(var.value());
+                return p + var.value();
             }
-            StringBuilder b = new StringBuilder("scalar(");
+            StringBuilder b = new StringBuilder(p + "scalar(");
             String sep = "";
             if (id != 0) {
                 b.append("id=").append(id);

@@ -18,7 +18,8 @@ import org.ebpf4j.vm.helper.HelperTable;
  *   <li>{@link Subprogs}: call targets, kfuncs, jumps confined to their subprogram, last insn;</li>
  *   <li>{@link LdImmPass}: LDX fields, ld_imm64 pairs, unknown opcodes;</li>
  *   <li>{@link Cfg}: unreachable code, jumps into an ld_imm64;</li>
- *   <li>{@link InsnChecks}: reserved fields, register numbers, frame pointer, helper ids;</li>
+ *   <li>{@link InsnChecks}: reserved fields, register numbers, frame pointer, helper ids (unless
+ *       {@link VerifierOption#HELPER_IDS_ON_PATHS} leaves them to {@link TypeVerifier});</li>
  *   <li>{@link InitDataflow}: reads of registers never written;</li>
  *   <li>{@link Cfg#checkCallDepth}: at most 8 call frames.</li>
  * </ol>
@@ -56,7 +57,8 @@ public final class StructuralVerifier {
         LdImmPass.run(s);
         Cfg cfg = new Cfg(s, starts);
         cfg.checkReachable(options.contains(VerifierOption.ALLOW_UNREACHABLE));
-        new InsnChecks(s, helpers, !options.contains(VerifierOption.ALLOW_CONSTANT_TRAPS)).run();
+        new InsnChecks(s, helpers, !options.contains(VerifierOption.ALLOW_CONSTANT_TRAPS),
+                !options.contains(VerifierOption.HELPER_IDS_ON_PATHS)).run();
         int entry = 1 << 1;
         if (options.contains(VerifierOption.ENTRY_R2_INITIALISED)) {
             entry |= 1 << 2;

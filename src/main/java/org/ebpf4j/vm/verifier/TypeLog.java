@@ -47,6 +47,20 @@ final class TypeLog {
 
     String text() { return text.toString(); }
 
+    /** Where the log stands, saved with each queued branch (bpf_verifier_stack_elem.log_pos). */
+    int position() { return text.length(); }
+
+    /**
+     * pop_stack(.., pop_log): at level 1 a path that ended safely leaves nothing in the log; it goes
+     * back to where the next queued branch was made (to nothing when none is left), so a refusal
+     * shows only the path that led to it. Level 2 keeps everything.
+     */
+    void pathDone(int position) {
+        if (level == 1) {
+            text.setLength(Math.min(position, text.length()));
+        }
+    }
+
     static String state(VState st) {
         StringBuilder b = new StringBuilder();
         for (int f = 0; f < st.frames.size(); f++) {
@@ -75,8 +89,8 @@ final class TypeLog {
     }
 
     /** print_verification_stats(). */
-    static String stats(int processed, int maxStates, int totalStates) {
+    static String stats(int processed, int maxStates, int totalStates, int peakStates) {
         return "processed " + processed + " insns (limit 1000000) max_states_per_insn " + maxStates + " total_states "
-                + totalStates + " peak_states " + totalStates + " mark_read 0\n";
+                + totalStates + " peak_states " + peakStates + " mark_read 0\n";
     }
 }

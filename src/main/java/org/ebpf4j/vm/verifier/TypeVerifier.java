@@ -14,9 +14,12 @@ import org.ebpf4j.vm.VerifierException;
  * The kernel verifier's abstract interpretation (kernel/bpf/verifier.c do_check()), run after
  * {@link StructuralVerifier} at PROG_LOAD: every path is walked with typed registers and stack
  * slots, conditional jumps fork the state (refining bounds on each side), and a path stops when it
- * reaches a state an already finished path covered (is_state_visited(), with
- * {@link Liveness} standing in for the kernel's liveness marks). A loop whose state repeats exactly
- * is "infinite loop detected"; more than 1M processed instructions is "BPF program is too large".
+ * reaches a state an already finished path covered (is_state_visited()). As in Linux 6.18, the
+ * comparison looks only at live registers ({@link Liveness}), stack slots read later
+ * ({@link StackReads}) and precise scalars ({@link Precision}); states are checkpointed only at the
+ * kernel's prune points, with its frequency heuristics, and evicted when they keep missing. A loop
+ * whose state repeats exactly is "infinite loop detected"; more than 1M processed instructions is
+ * "BPF program is too large".
  *
  * <p>Call {@link #verify(VerifiedProgram, ProgContext)}; it throws {@link VerifierException} with
  * the kernel's words and instruction index, or returns the verification statistics and log.
@@ -29,54 +32,60 @@ public final class TypeVerifier {
     static final int COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 
     /** What a successful verification reports (print_verification_stats()). */
+    /**
+     * What a successful verification reports (print_verification_stats()), and which instructions
+     * some path reached ({@code insn_aux_data.seen}): the loader sanitizes the others as
+     * sanitize_dead_code() does.
+     */
     public record Result(int processedInsns, int totalStates, int peakStates, int maxStatesPerInsn,
-                         Map<Integer, Integer> stackDepths, String log) {}
+                         Map<Integer, Integer> stackDepths, String log, java.util.BitSet seen) {}
 
     private final VerifiedProgram prog;
     private final ProgContext pc;
     private final Slots s;
     private final long[] live;
-    private final long[] relevant;
     private final boolean[] prunePoint;
+    private final boolean[] forceCheckpoint;
+    private final Precision precision;
     private final MemAccess mem;
     private final HelperCalls helpers;
-    /** Finished checkpoints per instruction: these may prune. */
-    private final Map<Integer, List<VState>> visited = new HashMap<>();
+    /** Finished checkpoints per instruction (explored_states with branches == 0): these may prune. */
+    private final List<VState>[] states;
     /** Unfinished checkpoints per instruction, by fingerprint: an exact repeat is an infinite loop. */
-    private final Map<Integer, Map<Long, List<VState>>> inProgress = new HashMap<>();
+    private final Map<Integer, Map<Long, List<VState>>> open = new HashMap<>();
+    /** How many unfinished checkpoints each instruction has. */
+    private final int[] openCount;
     private final ArrayDeque<VState> pending = new ArrayDeque<>();
+    private final java.util.BitSet seen = new java.util.BitSet();
     private final TypeLog log;
     private int processed;
     private int totalStates;
+    private int peakStates;
+    private int liveStates;
     private int maxPerInsn;
-    private int sinceCkInsns;
-    private int sinceCkJmps;
+    private int jmpsProcessed;
+    private int prevJmpsProcessed;
+    private int prevInsnProcessed;
 
+    @SuppressWarnings("unchecked")
     private TypeVerifier(VerifiedProgram prog, ProgContext pc) {
         this.prog = prog;
         this.pc = pc;
         this.s = new Slots(prog.image().insns());
         Cfg cfg = new Cfg(s, prog.subprogStarts());
         this.live = Liveness.compute(s, cfg);
-        this.relevant = Liveness.precise(s, cfg, prog.subprogStarts(), ReturnRanges.of(pc.progType(), pc.attachType()) != null);
-        this.prunePoint = new boolean[s.len];
-        for (int i = 0; i < s.len; i++) {
-            if (s.second[i]) {
-                continue;
-            }
-            int[] succ = cfg.successors(i);
-            if (s.isJump(i)) {
-                for (int t : succ) {
-                    if (t < s.len) {
-                        prunePoint[t] = true;
-                    }
-                }
-            }
-        }
-        this.mem = new MemAccess(pc);
+        this.prunePoint = new boolean[s.len + 2];
+        this.forceCheckpoint = new boolean[s.len + 2];
+        PrunePoints.mark(s, prunePoint, forceCheckpoint);
+        this.states = new List[s.len];
+        this.openCount = new int[s.len];
+        this.precision = new Precision(s);
+        this.mem = new MemAccess(pc, precision);
         this.helpers = new HelperCalls(mem);
         this.log = new TypeLog(pc.logLevel(), prog.image().insns());
     }
+
+    Precision precision() { return precision; }
 
     /**
      * Verifies a program the structural pass accepted.
@@ -91,6 +100,7 @@ public final class TypeVerifier {
     private Result run() {
         VState st = new VState();
         Frame main = Frame.entry(0, 0, -1);
+        main.instance = st.newFrameInstance();
         main.regs[1] = RegState.pointer(RegType.CTX);
         st.frames.add(main);
         st.insn = 0;
@@ -98,11 +108,11 @@ public final class TypeVerifier {
             explore(st);
             StackCheck.combined(prog.subprogStarts(), s, st.depths);
         } catch (VerifierException e) {
-            String text = log.text() + e.reason() + "\n" + TypeLog.stats(processed, maxPerInsn, totalStates);
+            String text = log.text() + e.reason() + "\n" + TypeLog.stats(processed, maxPerInsn, totalStates, peakStates);
             throw new VerifierException(e.insnIndex(), e.errno(), e.reason(), text);
         }
-        String text = log.text() + TypeLog.stats(processed, maxPerInsn, totalStates);
-        return new Result(processed, totalStates, totalStates, maxPerInsn, Map.copyOf(st.depths), text);
+        String text = log.text() + TypeLog.stats(processed, maxPerInsn, totalStates, peakStates);
+        return new Result(processed, totalStates, peakStates, maxPerInsn, Map.copyOf(st.depths), text, seen);
     }
 
     private void explore(VState first) {
@@ -114,6 +124,7 @@ public final class TypeVerifier {
             }
             endPath(cur);
             cur = pending.pollLast();
+            log.pathDone(cur == null ? 0 : cur.logPos);
             if (cur != null) {
                 log.branch(cur);
             }
@@ -135,15 +146,23 @@ public final class TypeVerifier {
 
     /** A checkpoint whose every path is explored may now prune others. */
     private void finished(VState ck) {
-        List<VState> same = inProgress.get(ck.insn).get(ck.fingerprint);
-        same.remove(ck);
-        visited.computeIfAbsent(ck.insn, k -> new ArrayList<>()).add(ck);
+        open.get(ck.insn).get(ck.fingerprint).remove(ck);
+        openCount[ck.insn]--;
+        List<VState> list = states[ck.insn];
+        if (list == null) {
+            list = new ArrayList<>();
+            states[ck.insn] = list;
+        }
+        list.add(ck);
+        ck.hist = new long[0];   // walks (precision, stack reads) only go up from live states
+        ck.histLen = 0;
     }
 
     private void fork(VState cur, VState other) {
         if (cur.parent != null) {
             cur.parent.branches++;
         }
+        other.logPos = log.position();
         pending.addLast(other);
         if (pending.size() > COMPLEXITY_LIMIT_JMP_SEQ) {
             throw new VerifierException(cur.insn, Errno.E2BIG, "The sequence of " + pending.size() + " jumps is too complex.");
@@ -156,15 +175,30 @@ public final class TypeVerifier {
         if (++processed > COMPLEXITY_LIMIT_INSNS) {
             throw new VerifierException(i, Errno.E2BIG, "BPF program is too large. Processed " + processed + " insn");
         }
-        sinceCkInsns++;
         if (prunePoint[i] && isStateVisited(cur, i)) {
             log.pruned(i);
             return false;
         }
         log.insn(i, s, cur);
+        seen.set(i);
+        cur.record(History.of(i, cur.frames.size() - 1));
+        cur.executing = true;
+        try {
+            return execute(cur, i);
+        } finally {
+            cur.executing = false;
+        }
+    }
+
+    private boolean execute(VState cur, int i) {
         int c = s.code[i];
+        if (s.isJump(i) || cls(c) == BPF_JMP || cls(c) == BPF_JMP32) {
+            jmpsProcessed++;
+            cur.histJumps++;
+        }
         switch (cls(c)) {
             case BPF_ALU, BPF_ALU64 -> {
+                markAluOperands(cur, c, s.dst[i], s.src[i]);
                 AluCheck.apply(cur, i, c, s.dst[i], s.src[i], s.off[i], s.imm[i]);
                 cur.insn = i + 1;
             }
@@ -194,6 +228,25 @@ public final class TypeVerifier {
             }
         }
         return true;
+    }
+
+    /**
+     * adjust_reg_min_max_vals(): a scalar added to a pointer decides where the pointer points, so it
+     * becomes precise; a scalar combined into a precise one makes that one's value, likewise.
+     */
+    private void markAluOperands(VState cur, int c, int dst, int src) {
+        int op = op(c);
+        if (source(c) != BPF_X || op == BPF_MOV || op == BPF_NEG || op == BPF_END) {
+            return;
+        }
+        RegState d = cur.reg(dst), sr = cur.reg(src);
+        if (d.type.isPointer() && sr.type == RegType.SCALAR) {
+            precision.mark(cur, src);
+        } else if (d.type == RegType.SCALAR && sr.type.isPointer()) {
+            precision.mark(cur, dst);
+        } else if (d.type == RegType.SCALAR && sr.type == RegType.SCALAR && d.precise) {
+            precision.mark(cur, src);
+        }
     }
 
     private static RegState signExtended(RegState v, int size) {
@@ -292,7 +345,6 @@ public final class TypeVerifier {
         switch (op) {
             case BPF_JA -> {
                 cur.insn = s.jumpTarget(i);
-                sinceCkJmps++;
                 return true;
             }
             case BPF_EXIT -> { return exit(cur, i); }
@@ -305,7 +357,6 @@ public final class TypeVerifier {
                 return true;
             }
             default -> {
-                sinceCkJmps++;
                 return Conditional.jump(this, cur, i, c, s);
             }
         }
@@ -318,6 +369,7 @@ public final class TypeVerifier {
             int target = i + s.imm[i] + 1;
             Frame caller = cur.cur();
             Frame callee = Frame.entry(cur.frames.size(), target, i);
+            callee.instance = cur.newFrameInstance();
             for (int r = 1; r <= 5; r++) {
                 callee.regs[r] = caller.regs[r].copy();
             }
@@ -330,10 +382,26 @@ public final class TypeVerifier {
                 // e.g. libbpf's CO-RE poison (0xbad2310): fatal only where a path reaches it
                 throw new VerifierException(i, "invalid func unknown#" + s.imm[i]);
             }
-            for (VState cb : helpers.call(cur, i, s.imm[i])) {
-                fork(cur, cb);
+            String refusal = pc.helpers().refusal(s.imm[i]);
+            if (refusal != null) {
+                throw new VerifierException(i, refusal);
             }
+            List<VState> callbacks = helpers.call(cur, i, s.imm[i]);
             cur.insn = i + 1;
+            if (!callbacks.isEmpty()) {
+                // as the kernel, walk into the callback first and queue what follows the call
+                VState after = cur.copy();
+                VState cb = callbacks.get(0);
+                cur.frames.clear();
+                cur.frames.addAll(cb.frames);
+                cur.refs.clear();
+                cur.refs.addAll(cb.refs);
+                cur.insn = cb.insn;
+                fork(cur, after);
+                for (int k = 1; k < callbacks.size(); k++) {
+                    fork(cur, callbacks.get(k));
+                }
+            }
             return true;
         }
         throw new VerifierException(i, "calling this kind of function is not supported");
@@ -346,6 +414,7 @@ public final class TypeVerifier {
             throw MemAccess.eacces(i, "R0 !read_ok");
         }
         if (f.callback) {
+            precision.mark(cur, 0);
             ReturnRanges.check(i, r0, new ReturnRanges.Range(0, 1), "At callback return");
             return false;
         }
@@ -367,50 +436,83 @@ public final class TypeVerifier {
             b.append("BPF_EXIT instruction in main prog would lead to reference leak");
             throw new VerifierException(i, b.toString());
         }
-        ReturnRanges.check(i, r0, ReturnRanges.of(pc.progType(), pc.attachType()), "At program exit");
+        ReturnRanges.Range range = ReturnRanges.of(pc.progType(), pc.attachType());
+        if (range != null) {
+            precision.mark(cur, 0);     // check_return_code()
+        }
+        ReturnRanges.check(i, r0, range, "At program exit");
         return false;
     }
 
     /**
-     * is_state_visited(): prune against a covering finished state, detect exact loops, add a
-     * checkpoint. As in the kernel, while a loop is being walked (an unfinished state of this
-     * instruction exists) checkpoints are added only every 20 jumps and 100 instructions. Unlike
-     * the kernel, finished states are never evicted (with this heuristic eviction lost the states
-     * a bounded loop's later branches needed; see the sieve_loop bench program).
+     * is_state_visited(): prune against a finished checkpoint that covers {@code cur} (taking over
+     * its precision and stack-read marks, propagate_precision() / propagate_liveness()), detect an
+     * exact repeat of an unfinished one (an infinite loop), then maybe add a checkpoint: as in the
+     * kernel, after at least 2 jumps and 8 instructions since the last one, while looping (an
+     * unfinished checkpoint here) only after 20 jumps or 100 instructions, always where the kernel
+     * forces one. A finished checkpoint that keeps missing (more than 3 + 3 x hits) is evicted;
+     * unlike the kernel, unfinished ones are kept (for the infinite-loop check) and count no misses
+     * (evicting them as the kernel does made sieve_loop.bpf.o walk 60% more instructions here). A new
+     * checkpoint takes over cur's precise marks; cur forgets them (the kernel's
+     * mark_all_scalars_imprecise()), so they are recomputed only where needed.
      */
     private boolean isStateVisited(VState cur, int i) {
-        Map<Long, List<VState>> open = inProgress.computeIfAbsent(i, k -> new HashMap<>());
-        long fp = cur.fingerprint();
-        for (VState old : open.getOrDefault(fp, List.of())) {
-            if (old.same(cur)) {
-                throw new VerifierException(i, "infinite loop detected at insn " + i);
+        boolean force = forceCheckpoint[i] || cur.histJumps > 40;
+        boolean add = force || jmpsProcessed - prevJmpsProcessed >= 2 && processed - prevInsnProcessed >= 8;
+        long fp = 0;
+        if (openCount[i] > 0) {
+            fp = cur.fingerprint();
+            for (VState old : open.get(i).getOrDefault(fp, List.of())) {
+                if (old.same(cur)) {
+                    throw new VerifierException(i, "infinite loop detected at insn " + i);
+                }
+            }
+            if (!force && jmpsProcessed - prevJmpsProcessed < 20 && processed - prevInsnProcessed < 100) {
+                add = false;
             }
         }
-        List<VState> done = visited.getOrDefault(i, List.of());
-        for (VState old : done) {
-            if (old.covers(cur, live[i], relevant[i])) {
-                old.hits++;
-                return true;
+        List<VState> list = states[i];
+        if (list != null) {
+            for (int k = 0; k < list.size(); k++) {
+                VState old = list.get(k);
+                if (old.covers(cur, live)) {
+                    old.hits++;
+                    precision.propagate(old, cur, live);
+                    StackReads.propagate(old, cur);
+                    return true;
+                }
+                if (add) {
+                    old.misses++;
+                }
+                if (old.misses > old.hits * 3 + 3) {
+                    list.remove(k--);         // unlikely to help: evict
+                    liveStates--;
+                }
             }
-            old.misses++;
         }
-        boolean looping = !open.isEmpty() && open.values().stream().anyMatch(l -> !l.isEmpty());
-        boolean first = done.isEmpty() && !looping;
-        boolean add = looping ? sinceCkJmps >= 20 && sinceCkInsns >= 100 : sinceCkJmps >= 2 && sinceCkInsns >= 8;
-        if (!add && !first) {
+        if (!add) {
             return false;
         }
         VState ck = cur.copy();
         ck.branches = 1;
         ck.parent = cur.parent;
         ck.insn = i;
-        ck.fingerprint = fp;
+        ck.fingerprint = openCount[i] > 0 ? fp : cur.fingerprint();
+        ck.histJumps = 0;
         cur.parent = ck;
-        open.computeIfAbsent(fp, k -> new ArrayList<>()).add(ck);
+        cur.hist = new long[16];
+        cur.histLen = 0;
+        cur.histJumps = 0;
+        cur.written = new long[cur.written.length];
+        cur.forEachReg(r -> r.precise = false);
+        open.computeIfAbsent(i, k -> new HashMap<>()).computeIfAbsent(ck.fingerprint, k -> new ArrayList<>()).add(ck);
+        openCount[i]++;
         totalStates++;
-        maxPerInsn = Math.max(maxPerInsn, done.size() + 1);
-        sinceCkInsns = 0;
-        sinceCkJmps = 0;
+        liveStates++;
+        peakStates = Math.max(peakStates, liveStates);
+        maxPerInsn = Math.max(maxPerInsn, openCount[i] + (list == null ? 0 : list.size()));
+        prevInsnProcessed = processed;
+        prevJmpsProcessed = jmpsProcessed;
         return false;
     }
 }

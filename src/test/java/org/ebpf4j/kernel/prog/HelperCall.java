@@ -12,8 +12,9 @@ import org.ebpf4j.uapi.ProgType;
 
 /**
  * Calls one helper from a BPF_PROG_TYPE_SYSCALL program whose context (written back by
- * TEST_RUN) carries the arguments: bytes [0,40) are r1-r5 as values, [40,48) receives r0,
- * [48,...) is scratch memory that arguments may point into.
+ * TEST_RUN) carries the scratch memory: [40,48) receives r0, [48,...) is copied to the stack,
+ * where pointer arguments point, and back. Value arguments are immediates of the program (the
+ * verifier wants sizes it can bound), also written to bytes [0,40) for reference.
  */
 final class HelperCall {
     static final int RET = 40;
@@ -52,17 +53,33 @@ final class HelperCall {
         return this;
     }
 
-    static List<Insn> program(int helper, Arg... args) {
+    /**
+     * The program Linux accepts for this call: the scratch bytes are copied from the context to
+     * the stack (the verifier lets helpers read and write stack memory, not a syscall program's
+     * context), arguments are immediates or pointers into that stack copy, and afterwards r0 and
+     * the stack copy go back into the context.
+     */
+    List<Insn> program(int helper, Arg... args) {
+        int size = ctx.length - DATA;
         Asm a = Asm.program().mov64(Reg.R6, Reg.R1);
+        for (int o = 0; o < size; o += 8) {
+            a.ldx(Size.DW, Reg.R0, Reg.R6, DATA + o).stx(Size.DW, Reg.R10, o - size, Reg.R0);
+        }
         Reg[] regs = {Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5};
         for (int i = 0; i < args.length; i++) {
             if (args[i] instanceof Ptr p) {
-                a.mov64(regs[i], Reg.R6).add64(regs[i], p.off());
+                a.mov64(regs[i], Reg.R10).add64(regs[i], p.off() - DATA - size);
+            } else if (args[i] instanceof Val v && v.v() == (int) v.v()) {
+                a.mov64(regs[i], (int) v.v());
             } else {
-                a.ldx(Size.DW, regs[i], Reg.R6, 8 * i);
+                a.lddw(regs[i], ((Val) args[i]).v());
             }
         }
-        return a.call(helper).stx(Size.DW, Reg.R6, RET, Reg.R0).mov64(Reg.R0, 0).exit().build();
+        a.call(helper).stx(Size.DW, Reg.R6, RET, Reg.R0);
+        for (int o = 0; o < size; o += 8) {
+            a.ldx(Size.DW, Reg.R0, Reg.R10, o - size).stx(Size.DW, Reg.R6, DATA + o, Reg.R0);
+        }
+        return a.mov64(Reg.R0, 0).exit().build();
     }
 
     /** Runs helper {@code id} and returns r0; {@link #ctx} then holds the context after the run. */
@@ -72,7 +89,8 @@ final class HelperCall {
                 ByteBuffer.wrap(ctx, 8 * i, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(v.v());
             }
         }
-        int fd = f.bpf.progLoad(f.task, ProgLoadAttr.of(ProgType.SYSCALL.value(), program(id, args), license));
+        ProgLoadAttr load = ProgLoadAttr.of(ProgType.SYSCALL.value(), program(id, args), license);
+        int fd = f.bpf.progLoad(f.task, load);
         try {
             byte[] back = f.bpf.progTestRun(f.task, TestRunAttr.ofCtx(fd, ctx)).ctxOut();
             System.arraycopy(back, 0, ctx, 0, ctx.length);

@@ -182,11 +182,19 @@ class HelperRunTest {
         assertEquals("pro", d.dataString(0));
     }
 
-    /** bpf_loop(ctx[0], cb, &data[0], ctx[8]); cb counts in data[0] and stops at index data[8]. */
+    /**
+     * bpf_loop(ctx[0], cb, &data[0], ctx[8]) with data[0..16) copied to the stack (a bpf_loop
+     * context must be a stack pointer) and back; cb counts in data[0] and stops at index data[8].
+     */
     static List<Insn> loopProgram() {
-        return Asm.program().mov64(Reg.R6, Reg.R1).ldx(Size.DW, Reg.R1, Reg.R6, 0).ldFunc(Reg.R2, "cb")
-                .mov64(Reg.R3, Reg.R6).add64(Reg.R3, HelperCall.DATA).ldx(Size.DW, Reg.R4, Reg.R6, 8)
-                .call(LOOP).stx(Size.DW, Reg.R6, HelperCall.RET, Reg.R0).mov64(Reg.R0, 0).exit()
+        return Asm.program().mov64(Reg.R6, Reg.R1)
+                .ldx(Size.DW, Reg.R0, Reg.R6, HelperCall.DATA).stx(Size.DW, Reg.R10, -16, Reg.R0)
+                .ldx(Size.DW, Reg.R0, Reg.R6, HelperCall.DATA + 8).stx(Size.DW, Reg.R10, -8, Reg.R0)
+                .ldx(Size.DW, Reg.R1, Reg.R6, 0).ldFunc(Reg.R2, "cb")
+                .mov64(Reg.R3, Reg.R10).add64(Reg.R3, -16).ldx(Size.DW, Reg.R4, Reg.R6, 8)
+                .call(LOOP).stx(Size.DW, Reg.R6, HelperCall.RET, Reg.R0)
+                .ldx(Size.DW, Reg.R0, Reg.R10, -16).stx(Size.DW, Reg.R6, HelperCall.DATA, Reg.R0)
+                .mov64(Reg.R0, 0).exit()
                 .label("cb").ldx(Size.DW, Reg.R3, Reg.R2, 0).add64(Reg.R3, 1).stx(Size.DW, Reg.R2, 0, Reg.R3)
                 .ldx(Size.DW, Reg.R4, Reg.R2, 8).mov64(Reg.R0, 0).jne(Reg.R1, Reg.R4, "out").mov64(Reg.R0, 1)
                 .label("out").exit().build();

@@ -48,36 +48,58 @@ class TestRunTest {
                 .label("out").exit().build();
     }
 
+    /**
+     * cgroup_skb programs must return 0 or 1 (Linux's verifier checks the range): {@code p}'s r0
+     * goes to cb[0] instead, which {@link #cbOut} reads back from ctx_out. {@code p} must end in its
+     * only exit and leave r6 alone.
+     */
+    static List<Insn> resultInCb(List<Insn> p) {
+        assertEquals(Asm.program().exit().build().get(0), p.get(p.size() - 1));
+        List<Insn> out = new java.util.ArrayList<>(Asm.program().mov64(Reg.R6, Reg.R1).build());
+        out.addAll(p.subList(0, p.size() - 1));
+        out.addAll(Asm.program().stx(Size.W, Reg.R6, SkBuffLayout.CB, Reg.R0).mov64(Reg.R0, 1).exit().build());
+        return out;
+    }
+
+    int cbOut(int fd, byte[] data) {
+        TestRunResult r = f.bpf.progTestRun(f.task, TestRunAttr.ofData(fd, data, 1)
+                .withCtx(new byte[SkBuffLayout.SIZE], SkBuffLayout.SIZE));
+        assertEquals(1, r.retval());
+        return java.nio.ByteBuffer.wrap(r.ctxOut(), SkBuffLayout.CB, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+
     @Test
     void skbFieldsAsObserved() {
-        // cgroup_skb returns must be 0/1 on Linux; the model does not check return ranges, which lets us read fields
+        // cgroup_skb returns must be 0/1 on Linux: the values come back through cb[0] (resultInCb)
         List<Insn> fields = Asm.program().ldx(Size.W, Reg.R2, Reg.R1, SkBuffLayout.LEN).mul64(Reg.R2, 1000)
                 .ldx(Size.W, Reg.R3, Reg.R1, SkBuffLayout.PKT_TYPE).mul64(Reg.R3, 100).add64(Reg.R2, Reg.R3)
                 .ldx(Size.W, Reg.R3, Reg.R1, SkBuffLayout.IFINDEX).add64(Reg.R2, Reg.R3)
                 .ldx(Size.W, Reg.R3, Reg.R1, SkBuffLayout.PROTOCOL).jne(Reg.R3, 8, "x").add64(Reg.R2, 10)
                 .label("x").mov64(Reg.R0, Reg.R2).exit().build();
-        int fd = f.load(ProgType.CGROUP_SKB, fields);
+        int fd = f.load(ProgType.CGROUP_SKB, resultInCb(fields));
+        assertEquals(50011, cbOut(fd, frame()));   // observed: len 50, PACKET_HOST, protocol 0x0008, lo
         TestRunResult r = f.bpf.progTestRun(f.task, TestRunAttr.ofData(fd, frame(), 1));
-        assertEquals(50011, r.retval());   // observed: len 50, PACKET_HOST, protocol 0x0008, lo
         // observed: data_out of a cgroup_skb run has the Ethernet header zeroed
         byte[] out = r.dataOut();
         assertEquals(64, out.length);
         assertArrayEquals(new byte[14], java.util.Arrays.copyOf(out, 14));
         assertArrayEquals(java.util.Arrays.copyOfRange(frame(), 14, 64), java.util.Arrays.copyOfRange(out, 14, 64));
         // observed: remote_ip4 is the IP destination, local_ip4 the source, family AF_INET
-        int ips = f.load(ProgType.CGROUP_SKB, Asm.program().ldx(Size.W, Reg.R0, Reg.R1, SkBuffLayout.REMOTE_IP4).exit().build());
-        assertEquals(0x0200000a, f.bpf.progTestRun(f.task, TestRunAttr.ofData(ips, frame(), 1)).retval());
-        int lip = f.load(ProgType.CGROUP_SKB, Asm.program().ldx(Size.W, Reg.R0, Reg.R1, SkBuffLayout.LOCAL_IP4).exit().build());
-        assertEquals(0x0100000a, f.bpf.progTestRun(f.task, TestRunAttr.ofData(lip, frame(), 1)).retval());
+        int ips = f.load(ProgType.CGROUP_SKB, resultInCb(Asm.program().ldx(Size.W, Reg.R0, Reg.R1, SkBuffLayout.REMOTE_IP4)
+                .exit().build()));
+        assertEquals(0x0200000a, cbOut(ips, frame()));
+        int lip = f.load(ProgType.CGROUP_SKB, resultInCb(Asm.program().ldx(Size.W, Reg.R0, Reg.R1, SkBuffLayout.LOCAL_IP4)
+                .exit().build()));
+        assertEquals(0x0100000a, cbOut(lip, frame()));
     }
 
     @Test
     void packetBoundsAsObserved() {
-        int cg = f.load(ProgType.CGROUP_SKB, bounds(SkBuffLayout.DATA, SkBuffLayout.DATA_END));
+        int cg = f.load(ProgType.CGROUP_SKB, resultInCb(bounds(SkBuffLayout.DATA, SkBuffLayout.DATA_END)));
         int tc = f.load(ProgType.SCHED_CLS, bounds(SkBuffLayout.DATA, SkBuffLayout.DATA_END));
         int xdp = f.load(ProgType.XDP, bounds(0, 4));
         // observed: cgroup_skb sees 50 bytes (3), tc the whole 64-byte frame (3)
-        assertEquals(3, f.bpf.progTestRun(f.task, TestRunAttr.ofData(cg, frame(), 1)).retval());
+        assertEquals(3, cbOut(cg, frame()));
         assertEquals(3, f.bpf.progTestRun(f.task, TestRunAttr.ofData(tc, frame(), 1)).retval());
         byte[] big = new byte[200];
         System.arraycopy(frame(), 0, big, 0, 64);

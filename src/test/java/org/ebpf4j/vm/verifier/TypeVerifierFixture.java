@@ -90,18 +90,10 @@ final class TypeVerifierFixture {
             }
             i++;
         }
-        // The structural pass checks helper ids everywhere, reachable or not; the kernel only on paths
-        // do_check() walks. libbpf's CO-RE poison calls (0xbad2310) in dead code are therefore shown to
-        // the structural pass as no-ops ({@code ja +0}), and to the type verifier as they are.
-        List<Insn> forStructural = new ArrayList<>(out);
-        for (int i = 0; i < forStructural.size(); i++) {
-            Insn in = forStructural.get(i);
-            if (in.isCall() && in.src() == 0 && in.imm() == org.ebpf4j.btf.CoreResult.POISON_HELPER_ID) {
-                forStructural.set(i, Insn.of(BPF_JMP | BPF_JA, 0, 0, 0, 0));
-            }
-        }
-        VerifiedProgram checked = new StructuralVerifier(allHelpers()).verify(new ProgramImage(name, forStructural));
-        VerifiedProgram vp = new VerifiedProgram(new ProgramImage(name, out), checked.subprogStarts(), checked.helperAt());
+        // Helper ids are checked on the paths the type verifier walks (as the kernel does), so
+        // libbpf's CO-RE poison calls (0xbad2310) in dead code are no error.
+        VerifiedProgram vp = new StructuralVerifier(allHelpers(), java.util.Set.of(org.ebpf4j.vm.VerifierOption.HELPER_IDS_ON_PATHS))
+                .verify(new ProgramImage(name, out));
         ProgContext pc = new ProgContext(type, attach, ctxRules(type), mapAt, valueOff, btf, 1);
         return new Prepared(vp, pc);
     }
