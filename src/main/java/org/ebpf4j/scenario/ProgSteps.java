@@ -108,19 +108,22 @@ final class ProgSteps {
         World.Held p = w.prog(s, s.name());
         String path = s.str("cgroup");
         AttachType at = attachTypeFor(s, p);
-        int flags = flags(s);
         int replaceFd = 0;
+        Anchor a = anchor(s, p.task());
+        int flags = flags(s) | a.flags();
         if (s.body().has("replace")) {
             World.Held r = w.prog(s, s.str("replace"));
             replaceFd = dupInto(r, p.task());
             flags |= AttachFlags.BPF_F_REPLACE;
         }
-        msg[0] = "attach " + s.name() + " to " + path + " " + at + (flags == 0 ? "" : " flags " + flagNames(flags));
+        msg[0] = "attach " + s.name() + " to " + path + " " + at + (flags == 0 ? "" : " flags " + flagNames(flags)) + a.text();
         int cg = w.openCgroup(p.task(), path);
         try {
-            w.bpf.progAttach(p.task(), new Attrs.ProgAttach(cg, p.fd(), at.value(), flags, replaceFd, 0, 0));
+            w.bpf.progAttach(p.task(), new Attrs.ProgAttach(cg, p.fd(), at.value(), flags, replaceFd, a.relative(),
+                    s.integer("revision", 0)));
         } finally {
             p.task().fds().close(cg);
+            a.release(p.task());
             if (replaceFd != 0 && replaceFd != w.prog(s, s.str("replace")).fd()) {
                 p.task().fds().close(replaceFd);
             }
@@ -143,7 +146,7 @@ final class ProgSteps {
         msg[0] = "detach " + s.name() + " from " + path + " " + at;
         int cg = w.openCgroup(p.task(), path);
         try {
-            w.bpf.progDetach(p.task(), Attrs.ProgDetach.of(cg, p.fd(), at.value()));
+            w.bpf.progDetach(p.task(), new Attrs.ProgDetach(cg, p.fd(), at.value(), 0, 0, s.integer("revision", 0)));
         } finally {
             p.task().fds().close(cg);
         }
@@ -154,15 +157,22 @@ final class ProgSteps {
         String path = s.name();
         AttachType at = attachType(s, s.str("attach_type"));
         boolean eff = s.body().path("effective").asBoolean(false);
-        msg[0] = "query " + path + " " + at + (eff ? " (effective)" : "");
+        String field = s.str("field", "progs");
+        msg[0] = "query " + path + " " + at + (eff ? " (effective)" : "") + (field.equals("progs") ? "" : " " + field);
         int cg = w.openCgroup(w.loader, path);
         try {
-            Attrs.ProgQueryOut q = w.bpf.progQuery(w.loader, Attrs.ProgQuery.of(cg, at.value(), eff ? 1 : 0, 64));
+            Attrs.ProgQueryOut q = w.bpf.progQuery(w.loader,
+                    new Attrs.ProgQuery(cg, at.value(), eff ? 1 : 0, 64, true, field.equals("flags")));
             List<String> names = new ArrayList<>();
             for (int i = 0; i < Math.min(q.progCnt(), q.progIds().length); i++) {
-                names.add(w.progName(q.progIds()[i]));
+                names.add(field.equals("flags") ? flagNames(q.progAttachFlags()[i]) : w.progName(q.progIds()[i]));
             }
-            return names;
+            return switch (field) {
+                case "progs", "flags" -> names;
+                case "revision" -> q.revision();
+                case "attach_flags" -> flagNames(q.attachFlags());
+                default -> throw new ScenarioException(s.where() + ": query field '" + field + "' (progs, flags, revision, attach_flags)");
+            };
         } finally {
             w.loader.fds().close(cg);
         }
@@ -184,16 +194,19 @@ final class ProgSteps {
         int progFd = dupInto(p0, owner);
         AttachType at = attachTypeFor(s, p0);
         String path = s.str("cgroup");
-        int flags = flags(s);
+        Anchor a = anchor(s, owner);
+        int flags = flags(s) | a.flags();
         msg[0] = "link " + name + ": " + s.str("prog") + " to " + path + " " + at + (flags == 0 ? "" : " flags " + flagNames(flags))
-                + (owner == w.loader ? "" : " (held by " + owner.comm() + ")");
+                + a.text() + (owner == w.loader ? "" : " (held by " + owner.comm() + ")");
         int cg = w.openCgroup(owner, path);
         try {
-            int fd = w.bpf.linkCreate(owner, new Attrs.LinkCreate(progFd, cg, at.value(), flags, 0, 0));
+            int fd = w.bpf.linkCreate(owner, new Attrs.LinkCreate(progFd, cg, at.value(), flags, a.relative(),
+                    s.integer("revision", 0)));
             w.links.put(name, new World.Held(owner, fd));
             return ((CgroupLinkInfo) w.bpf.objGetInfoByFd(owner, fd)).id();
         } finally {
             owner.fds().close(cg);
+            a.release(owner);
             if (progFd != p0.fd() || owner != p0.task()) {
                 owner.fds().close(progFd);
             }
@@ -302,6 +315,64 @@ final class ProgSteps {
         return r.retval() & 0xffffffffL;
     }
 
+    /**
+     * Where a new entry goes in its cgroup's list (spec §2.5, {@code get_prog_list()} in
+     * kernel/bpf/cgroup.c): {@code before:}/{@code after:} name a program or a link, passed as an
+     * fd in {@code t}'s table (a link adds BPF_F_LINK, as libbpf's {@code relative_fd} of a link
+     * does); with {@code anchor_by: id} the object's id goes in {@code relative_id} with
+     * BPF_F_ID; {@code relative_id: N} passes a raw id (0 included) with BPF_F_ID. Raw flags
+     * ({@code flags: [before, link]}) combine with these, so every error of the matrix can be spelt.
+     */
+    private Anchor anchor(Step s, Task t) {
+        boolean before = s.body().has("before");
+        boolean after = s.body().has("after");
+        if (before && after) {
+            throw new ScenarioException(s.where() + ": 'before:' and 'after:' both name an anchor (use flags: [before, after] for both bits)");
+        }
+        if (s.body().has("relative_id")) {
+            if (before || after) {
+                throw new ScenarioException(s.where() + ": 'relative_id:' together with a named anchor");
+            }
+            return new Anchor(AttachFlags.BPF_F_ID, s.integer("relative_id", 0), 0, " relative_id " + s.integer("relative_id", 0));
+        }
+        if (!before && !after) {
+            return new Anchor(0, 0, 0, "");
+        }
+        String key = before ? "before" : "after";
+        String name = s.str(key);
+        int flags = before ? AttachFlags.BPF_F_BEFORE : AttachFlags.BPF_F_AFTER;
+        String by = s.str("anchor_by", "fd");
+        if (!by.equals("fd") && !by.equals("id")) {
+            throw new ScenarioException(s.where() + ": anchor_by '" + by + "' (fd, id)");
+        }
+        World.Held link = w.links.get(name);
+        World.Held prog = link == null ? w.prog(s, name) : null;
+        int id = link != null ? ((CgroupLinkInfo) w.bpf.objGetInfoByFd(link.task(), link.fd())).id()
+                : bpfProg(prog.task(), prog.fd()).id();
+        if (link != null) {
+            flags |= AttachFlags.BPF_F_LINK;
+        }
+        String text = " " + key + " " + (link != null ? "link " : "") + name + (by.equals("id") ? " (by id)" : "");
+        if (by.equals("id")) {
+            return new Anchor(flags | AttachFlags.BPF_F_ID, id, 0, text);
+        }
+        World.Held h = link != null ? link : prog;
+        if (h.task() == t) {
+            return new Anchor(flags, h.fd(), 0, text);
+        }
+        int fd = link != null ? w.bpf.linkGetFdById(t, id) : w.bpf.progGetFdById(t, id);
+        return new Anchor(flags, fd, fd, text);
+    }
+
+    /** An anchor's flags and {@code relative_fd|relative_id}; {@code ownFd} is an fd dup'ed for it, closed after the call. */
+    private record Anchor(int flags, int relative, int ownFd, String text) {
+        void release(Task t) {
+            if (ownFd != 0) {
+                t.fds().close(ownFd);
+            }
+        }
+    }
+
     static AttachType attachType(Step s, String name) {
         String text = name.toUpperCase(Locale.ROOT).replace('-', '_').replace('/', '_').replaceFirst("^BPF_", "");
         try {
@@ -327,7 +398,12 @@ final class ProgSteps {
                 case "multi" -> AttachFlags.BPF_F_ALLOW_MULTI;
                 case "replace" -> AttachFlags.BPF_F_REPLACE;
                 case "preorder" -> AttachFlags.BPF_F_PREORDER;
-                default -> throw new ScenarioException(s.where() + ": unknown flag '" + n.asText() + "' (override, multi, replace, preorder)");
+                case "before" -> AttachFlags.BPF_F_BEFORE;
+                case "after" -> AttachFlags.BPF_F_AFTER;
+                case "id" -> AttachFlags.BPF_F_ID;
+                case "link" -> AttachFlags.BPF_F_LINK;
+                default -> throw new ScenarioException(s.where() + ": unknown flag '" + n.asText()
+                        + "' (override, multi, replace, preorder, before, after, id, link)");
             };
         }
         return flags;
@@ -339,6 +415,10 @@ final class ProgSteps {
         if ((flags & AttachFlags.BPF_F_ALLOW_MULTI) != 0) l.add("multi");
         if ((flags & AttachFlags.BPF_F_REPLACE) != 0) l.add("replace");
         if ((flags & AttachFlags.BPF_F_PREORDER) != 0) l.add("preorder");
+        if ((flags & AttachFlags.BPF_F_BEFORE) != 0) l.add("before");
+        if ((flags & AttachFlags.BPF_F_AFTER) != 0) l.add("after");
+        if ((flags & AttachFlags.BPF_F_ID) != 0) l.add("id");
+        if ((flags & AttachFlags.BPF_F_LINK) != 0) l.add("link");
         return String.join(",", l);
     }
 }

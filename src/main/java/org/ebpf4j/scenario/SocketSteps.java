@@ -89,7 +89,14 @@ final class SocketSteps {
             case "getsockopt" -> {
                 msg[0] = "getsockopt " + n + " " + s.str("level") + " " + s.str("opt");
                 byte[] b = w.net.getsockopt(t, fd, SockoptNames.level(s), SockoptNames.opt(s), s.integer("optlen", 4));
-                return b.length == 4 ? MapSteps.value(b) : new String(b, StandardCharsets.ISO_8859_1).replace("\0", "");
+                // format: int (little-endian, any length up to 8: IP_TOS may answer 1 byte), text, or auto (4 bytes = int)
+                String format = s.str("format", "auto");
+                return switch (format) {
+                    case "int" -> b.length <= 8 ? MapSteps.value(b) : "0x" + java.util.HexFormat.of().formatHex(b);
+                    case "text" -> new String(b, StandardCharsets.ISO_8859_1).replace("\0", "");
+                    case "auto" -> b.length == 4 ? MapSteps.value(b) : new String(b, StandardCharsets.ISO_8859_1).replace("\0", "");
+                    default -> throw new ScenarioException(s.where() + ": getsockopt format '" + format + "' (auto, int, text)");
+                };
             }
             default -> {
                 msg[0] = "cookie of " + n;

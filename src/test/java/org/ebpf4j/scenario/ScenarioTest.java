@@ -100,6 +100,36 @@ class ScenarioTest {
                     asm: "exit"
                 """));
         assertTrue(e.getMessage().startsWith("step 1 (line 2): attach_type 'xdp' is not a cgroup attach type"), e.getMessage());
+        String twoProgs = """
+                steps:
+                  - cgroup: /a
+                  - prog: x
+                    attach_type: cgroup_getsockopt
+                    asm: "mov %r0, 1\\nexit"
+                  - prog: y
+                    attach_type: cgroup_getsockopt
+                    asm: "mov %r0, 1\\nexit"
+                """;
+        e = assertThrows(ScenarioException.class, () -> run(twoProgs + """
+                  - attach: y
+                    cgroup: /a
+                    before: x
+                    after: x
+                """));
+        assertTrue(e.getMessage().startsWith("step 4 (line 9): 'before:' and 'after:' both name an anchor"), e.getMessage());
+        e = assertThrows(ScenarioException.class, () -> run(twoProgs + """
+                  - attach: y
+                    cgroup: /a
+                    after: x
+                    anchor_by: name
+                """));
+        assertEquals("step 4 (line 9): anchor_by 'name' (fd, id)", e.getMessage());
+        e = assertThrows(ScenarioException.class, () -> run(twoProgs + """
+                  - query: /a
+                    attach_type: cgroup_getsockopt
+                    field: progz
+                """));
+        assertTrue(e.getMessage().startsWith("step 4 (line 9): query field 'progz'"), e.getMessage());
         e = assertThrows(ScenarioException.class, () -> run("stepz: []"));
         assertTrue(e.getMessage().contains("unknown top-level key 'stepz'"), e.getMessage());
         String[] r = cli("scenario", "/nonexistent.yaml");

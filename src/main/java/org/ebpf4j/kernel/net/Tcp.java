@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.cgroup.CgroupHook;
 import org.ebpf4j.kernel.cgroup.CgroupRunner;
+import org.ebpf4j.map.storage.SkStorageMap;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 
@@ -78,6 +79,14 @@ final class Tcp {
         }
         l.cgroup.bpfGet();
         Socket child = new Socket(net, l.family, l.type, l.protocol, l.ownerPid, l.cgroup, "accept on " + l.describe());
+        // sk_clone_lock() → bpf_sk_storage_clone() (net/core/sock.c, net/core/bpf_sk_storage.c):
+        // the child starts with copies of the listener's BPF_F_CLONE storages, before any program
+        // sees it. If copying fails the child is freed and the server side never completes, as
+        // for any failed clone (the client, already established, is left to its retransmits).
+        if (SkStorageMap.clone(l, child) != 0) {
+            child.put();
+            return;
+        }
         net.hashChild(child, to, from);
         child.peer = from;
         child.listener = l;

@@ -64,6 +64,35 @@ class NetTest {
         errno(Errno.ENOPROTOOPT, () -> net.setsockopt(t, a, Sockopts.SOL_TCP, Sockopts.TCP_NODELAY, Sockopts.intBytes(1)));
     }
 
+    /**
+     * sk_clone_lock → bpf_sk_storage_clone: an accepted socket starts with copies of its
+     * listener's BPF_F_CLONE storages only, and the copies are its own (selftest sockopt_inherit;
+     * ebpf4j once never called the clone, so accepted sockets started empty).
+     */
+    @Test
+    void acceptedSocketCopiesTheListenersCloneStorages() {
+        // the maps of src/test/bpf/sockopt_inherit.bpf.o (SK_STORAGE needs BTF), held by the loader
+        org.ebpf4j.api.BpfObject o = org.ebpf4j.api.BpfObject.load(
+                org.ebpf4j.elf.ObjectReader.read(java.nio.file.Path.of("src/test/bpf/sockopt_inherit.bpf.o")), f.rt, f.loader, f.bpf);
+        int cloned = o.map("cloned1").fd();
+        int plain = o.map("listener_only").fd();
+        Task t = f.loader;
+        int l = net.socket(t, SockAddr.AF_INET, Socket.SOCK_STREAM, 0);
+        f.bpf.mapUpdateElem(t, cloned, Sockopts.intBytes(l), Sockopts.intBytes(7), 0);
+        f.bpf.mapUpdateElem(t, plain, Sockopts.intBytes(l), Sockopts.intBytes(8), 0);
+        net.bind(t, l, SockAddr.parse("127.0.0.1:8081"));
+        net.listen(t, l, 4);
+        int c = net.socket(t, SockAddr.AF_INET, Socket.SOCK_STREAM, 0);
+        net.connect(t, c, SockAddr.parse("127.0.0.1:8081"));
+        int s = net.accept(t, l);
+        assertArrayEquals(Sockopts.intBytes(7), f.bpf.mapLookupElem(t, cloned, Sockopts.intBytes(s)));
+        errno(Errno.ENOENT, () -> f.bpf.mapLookupElem(t, plain, Sockopts.intBytes(s)));
+        errno(Errno.ENOENT, () -> f.bpf.mapLookupElem(t, cloned, Sockopts.intBytes(c)));   // the client is no clone
+        f.bpf.mapUpdateElem(t, cloned, Sockopts.intBytes(l), Sockopts.intBytes(9), 0);
+        assertArrayEquals(Sockopts.intBytes(7), f.bpf.mapLookupElem(t, cloned, Sockopts.intBytes(s)), "a copy, not shared");
+        assertTrue(net.sock(t, s).omemAlloc() > 0, "charged to the accepted socket");
+    }
+
     @Test
     void tcpHandshakeAcceptAndData() {
         int l = net.socket(t, SockAddr.AF_INET6, Socket.SOCK_STREAM, 0);
