@@ -25,6 +25,9 @@ import org.ebpf4j.vm.ProgramImage;
 import org.ebpf4j.vm.VerifierException;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.vm.helper.KfuncProto;
+import org.ebpf4j.vm.helper.KfuncTable;
+import org.ebpf4j.kernel.kfunc.KfuncSets;
 import org.ebpf4j.vm.verifier.StructuralVerifier;
 
 /**
@@ -62,12 +65,15 @@ public final class ProgLoader {
     public ProgLoader(ProgEnv env) {
         this.env = env;
         this.rt = env.runtime();
-        this.structural = new StructuralVerifier(allKnownHelpers());
+        this.structural = new StructuralVerifier(allKnownHelpers(env.helpers().kfuncs()));
     }
 
-    /** The structural pass checks ids against every helper Linux knows; what is implemented is checked later. */
-    private static HelperTable allKnownHelpers() {
-        HelperTable t = new HelperTable();
+    /**
+     * The structural pass checks ids against every helper Linux knows; what is implemented is
+     * checked later. kfuncs are the runtime's, resolved by {@link #addKfuncCalls} first.
+     */
+    private static HelperTable allKnownHelpers(KfuncTable kfuncs) {
+        HelperTable t = new HelperTable(kfuncs);
         for (int id = 1; id < HelperNames.MAX_ID; id++) {
             t.register(new HelperProto(id, HelperNames.name(id), (s, a, b, c, d, e) -> 0));
         }
@@ -165,6 +171,7 @@ public final class ProgLoader {
             Executable exe;
             AttachBtf attachBtf = null;
             try {
+                addKfuncCalls(insns, gpl);
                 structural.verify(image);
                 CtxAccess ctxRules = row.ctx().apply(eat);
                 // check_attach_btf_id. Deviation: other TRACING attach types (fentry, iter ...) load
@@ -205,8 +212,44 @@ public final class ProgLoader {
         return prog;
     }
 
+    /**
+     * {@code add_kfunc_call} (kernel/bpf/verifier.c, from add_subprog_and_kfunc, before any other
+     * check): every kfunc call must come from a GPL-compatible program, name vmlinux BTF (off 0;
+     * module BTFs are not modelled) and a FUNC there that ebpf4j implements. Whether the program
+     * type may call it is do_check's business ({@link #doCheck}).
+     */
+    private void addKfuncCalls(List<Insn> insns, boolean gpl) {
+        for (int i = 0; i < insns.size(); i++) {
+            Insn in = insns.get(i);
+            if (in.opcode() == LD_IMM64) {
+                i++;
+                continue;
+            }
+            if (!in.isKfuncCall()) {
+                continue;
+            }
+            if (!gpl) {
+                throw new VerifierException(i, "cannot call kernel function from non-GPL compatible program");
+            }
+            if (in.off() != 0) {
+                throw new VerifierException(i, "kfunc offset > 0 without fd_array is invalid");
+            }
+            int id = in.imm();
+            org.ebpf4j.btf.Btf btf = rt.kernelBtf();
+            if (id <= 0 || id >= btf.typeCount() || !(btf.type(id) instanceof org.ebpf4j.btf.BtfType.Func f)) {
+                throw new VerifierException(i, "kernel btf_id " + id + " is not a function");
+            }
+            if (env.helpers().kfuncs().lookup(id) == null) {
+                throw new VerifierException(i, "calling kernel function " + f.name() + " is not allowed");
+            }
+        }
+    }
+
     /** The kernel's errno for a verifier complaint (most are EINVAL; access checks are EACCES). */
     static Errno errnoOf(String reason) {
+        if (reason.startsWith("calling kernel function ") && reason.endsWith(" is not allowed")) {
+            return Errno.EACCES;
+        }
         if (reason.contains("!read_ok") || reason.contains("invalid bpf_context access")
                 || reason.contains("modified ctx ptr") || reason.contains("BPF_ATOMIC stores into")) {
             return Errno.EACCES;
@@ -298,6 +341,13 @@ public final class ProgLoader {
             Insn in = insns.get(i);
             if (in.opcode() == LD_IMM64) {
                 i++;
+                continue;
+            }
+            if (in.isKfuncCall()) {
+                KfuncProto k = env.helpers().kfuncs().lookup(in.imm());   // addKfuncCalls resolved it
+                if (!KfuncSets.allowsGeneric(type)) {
+                    first = new VerifierException(i, "calling kernel function " + k.name() + " is not allowed");
+                }
                 continue;
             }
             if (!in.isHelperCall()) {

@@ -1,5 +1,7 @@
 package org.ebpf4j.vm.verifier;
 
+import static org.ebpf4j.isa.Opcodes.*;
+
 import java.util.EnumSet;
 import java.util.Set;
 import org.ebpf4j.uapi.Errno;
@@ -52,7 +54,7 @@ public final class StructuralVerifier {
                     + " insns, at most " + BPF_COMPLEXITY_LIMIT_INSNS + ")");
         }
         Slots s = new Slots(image.insns());
-        int[] starts = Subprogs.find(s);
+        int[] starts = Subprogs.find(s, helpers.kfuncs());
         LdImmPass.run(s);
         Cfg cfg = new Cfg(s, starts);
         cfg.checkReachable(options.contains(VerifierOption.ALLOW_UNREACHABLE));
@@ -68,6 +70,8 @@ public final class StructuralVerifier {
         for (int i = 0; i < len; i++) {
             if (!s.second[i] && s.isHelperCall(i)) {
                 helperAt[i] = helpers.lookup(s.imm[i]);
+            } else if (!s.second[i] && s.code[i] == (BPF_JMP | BPF_CALL) && s.src[i] == BPF_PSEUDO_KFUNC_CALL) {
+                helperAt[i] = helpers.kfuncs().lookup(s.imm[i]).asCallTarget();   // Subprogs checked it resolves
             }
         }
         return new VerifiedProgram(image, starts, helperAt);

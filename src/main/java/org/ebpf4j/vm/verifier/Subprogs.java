@@ -5,6 +5,7 @@ import static org.ebpf4j.isa.Opcodes.*;
 import java.util.Arrays;
 import java.util.TreeSet;
 import org.ebpf4j.vm.VerifierException;
+import org.ebpf4j.vm.helper.KfuncTable;
 
 /**
  * Subprogram boundaries, the first checks the kernel makes (before even the opcode table, so they
@@ -17,13 +18,17 @@ import org.ebpf4j.vm.VerifierException;
 final class Subprogs {
     private Subprogs() {}
 
-    /** Returns the sorted subprogram start indices; 0 is always the first. */
-    static int[] find(Slots s) {
+    /**
+     * Returns the sorted subprogram start indices; 0 is always the first. A kfunc call is
+     * accepted only when {@code kfuncs} has its BTF id (the loader resolved it: add_kfunc_call).
+     */
+    static int[] find(Slots s, KfuncTable kfuncs) {
         TreeSet<Integer> starts = new TreeSet<>();
         starts.add(0);
         for (int i = 0; i < s.len; i++) {
             int c = s.code[i];
-            if (c == (BPF_JMP | BPF_CALL) && s.src[i] == BPF_PSEUDO_KFUNC_CALL) {
+            if (c == (BPF_JMP | BPF_CALL) && s.src[i] == BPF_PSEUDO_KFUNC_CALL
+                    && (s.off[i] != 0 || kfuncs.lookup(s.imm[i]) == null)) {
                 throw new VerifierException(i, "calling kernel functions (kfunc btf_id " + s.imm[i]
                         + ") is not supported yet");
             }

@@ -8,7 +8,8 @@ import org.ebpf4j.vm.helper.HelperProto;
  * helper each call site calls (looked up once, here).
  *
  * @param subprogStarts sorted slot indices; element 0 is 0
- * @param helperAt      per slot: the helper a {@code call} there invokes, else null
+ * @param helperAt      per slot: the helper a {@code call} there invokes, or the kfunc (a
+ *                      {@link org.ebpf4j.vm.helper.KfuncProto#asCallTarget}, id = its BTF id), else null
  */
 public record VerifiedProgram(ProgramImage image, int[] subprogStarts, HelperProto[] helperAt) {
     public boolean isSubprogStart(int insn) {
