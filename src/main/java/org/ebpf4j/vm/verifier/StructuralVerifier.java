@@ -10,6 +10,7 @@ import org.ebpf4j.vm.VerifierException;
 import org.ebpf4j.vm.VerifierOption;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.vm.helper.KfuncProto;
 
 /**
  * The load-time checks that need no value tracking, in the order kernel/bpf/verifier.c
@@ -67,13 +68,15 @@ public final class StructuralVerifier {
         cfg.checkCallDepth();
 
         HelperProto[] helperAt = new HelperProto[len];
+        KfuncProto[] kfuncAt = new KfuncProto[len];
         for (int i = 0; i < len; i++) {
             if (!s.second[i] && s.isHelperCall(i)) {
                 helperAt[i] = helpers.lookup(s.imm[i]);
             } else if (!s.second[i] && s.code[i] == (BPF_JMP | BPF_CALL) && s.src[i] == BPF_PSEUDO_KFUNC_CALL) {
-                helperAt[i] = helpers.kfuncs().lookup(s.imm[i]).asCallTarget();   // Subprogs checked it resolves
+                kfuncAt[i] = helpers.kfuncs().lookup(s.imm[i]);   // Subprogs checked it resolves
+                helperAt[i] = kfuncAt[i].asCallTarget();
             }
         }
-        return new VerifiedProgram(image, starts, helperAt);
+        return new VerifiedProgram(image, starts, helperAt, kfuncAt);
     }
 }
