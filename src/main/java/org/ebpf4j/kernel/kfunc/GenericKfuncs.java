@@ -1,11 +1,13 @@
 package org.ebpf4j.kernel.kfunc;
 
 import static org.ebpf4j.vm.helper.KfuncProto.KF_ACQUIRE;
+import static org.ebpf4j.vm.helper.KfuncProto.KF_RCU;
 import static org.ebpf4j.vm.helper.KfuncProto.KF_RELEASE;
 import static org.ebpf4j.vm.helper.KfuncProto.KF_RET_NULL;
 
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.function.LongPredicate;
 import java.util.function.LongUnaryOperator;
 import org.ebpf4j.btf.Btf;
 import org.ebpf4j.btf.BtfType;
@@ -20,6 +22,9 @@ import org.ebpf4j.vm.helper.KfuncTable;
  *   <li>{@code struct cgroup *bpf_cgroup_from_id(u64 cgid)} (KF_ACQUIRE | KF_RET_NULL): the
  *       {@code cgroup} mirror of the online cgroup with that id, or NULL;</li>
  *   <li>{@code void bpf_cgroup_release(struct cgroup *cgrp)} (KF_RELEASE);</li>
+ *   <li>{@code struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp)} (KF_ACQUIRE | KF_RCU |
+ *       KF_RET_NULL): a new reference to a cgroup the program already points to, NULL once the cgroup is
+ *       offline (rmdir: its self css refcount is killed);</li>
  *   <li>{@code struct task_struct *bpf_task_from_pid(s32 pid)} (KF_ACQUIRE | KF_RET_NULL): the
  *       {@code task_struct} mirror of the live task with that pid (init namespace), or NULL;</li>
  *   <li>{@code void bpf_task_release(struct task_struct *p)} (KF_RELEASE).</li>
@@ -42,13 +47,17 @@ public final class GenericKfuncs {
 
     /**
      * @param cgroupAddress cgroup id → its {@code struct cgroup *} mirror, 0 if no online cgroup has it
+     * @param cgroupAlive   whether a {@code struct cgroup *} is the mirror of an online cgroup
      * @param taskByPid     pid → the live task, null if none
      */
-    public GenericKfuncs(LongUnaryOperator cgroupAddress, IntFunction<Task> taskByPid) {
+    public GenericKfuncs(LongUnaryOperator cgroupAddress, LongPredicate cgroupAlive, IntFunction<Task> taskByPid) {
         this.entries = List.of(
                 new Entry("bpf_cgroup_from_id", KF_ACQUIRE | KF_RET_NULL,
                         (s, id, b, c, d, e) -> cgroupAddress.applyAsLong(id)),
                 new Entry("bpf_cgroup_release", KF_RELEASE, (s, cg, b, c, d, e) -> 0),
+                // cgroup_tryget(): fails once the cgroup is offline
+                new Entry("bpf_cgroup_acquire", KF_ACQUIRE | KF_RCU | KF_RET_NULL,
+                        (s, cg, b, c, d, e) -> cgroupAlive.test(cg) ? cg : 0),
                 new Entry("bpf_task_from_pid", KF_ACQUIRE | KF_RET_NULL, (s, pid, b, c, d, e) -> {
                     Task t = taskByPid.apply((int) pid);       // s32 argument: the low 32 bits
                     return t == null || t.mirror() == null ? 0 : t.mirror().address();

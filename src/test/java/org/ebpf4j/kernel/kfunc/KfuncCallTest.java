@@ -79,6 +79,20 @@ class KfuncCallTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"interp", "jit"})
+    void cgroupAcquireGivesASecondReferenceUntilRmdir(String engine) {
+        try (BpfObject o = open(engine)) {
+            Cgroups cgroups = new Cgroups(o.task());
+            cgroups.mkdir("/a");
+            CgroupHandle a = cgroups.open("/a");
+            cgroups.move(o.task(), "/a");
+            o.program("acquire_again").testRun(FRAME, 2);
+            o.program("count_egress").testRun(FRAME, 1);
+            assertEquals(21, le64(o.map("pkts").lookup(le32(a.fd()))), "2 × 10 through the acquired copy, 1 direct");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"interp", "jit"})
     void taskFromPidReadsThePidOrGetsNull(String engine) {
         try (BpfObject o = open(engine)) {
             Task worker = o.runtime().spawn("worker", 0, 0);
@@ -91,6 +105,15 @@ class KfuncCallTest {
             o.program("task_lookup").testRun(FRAME, 1);
             assertEquals(-1, pids.lookupLong(1));
         }
+    }
+
+    @Test
+    void aKfuncTheKernelBtfLacksFailsTheObjectLoadWithEsrch() {
+        BpfException e = assertThrows(BpfException.class,
+                () -> BpfObject.open(Path.of("src/test/bpf/invalid/kfunc_unknown.bpf.o")).close());
+        assertEquals(Errno.ESRCH, e.errno());
+        assertTrue(e.getMessage().contains("extern (func ksym) 'bpf_rcu_read_lock': not found in kernel or module BTFs"),
+                e.getMessage());
     }
 
     // ---- refusals at PROG_LOAD, as Linux 6.18 gives them ----

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class KfuncCallsTest {
     static final Btf BTF = Btf.modelKernel();
     static final int FROM_ID = id("bpf_cgroup_from_id"), CG_RELEASE = id("bpf_cgroup_release"),
-            TASK_RELEASE = id("bpf_task_release");
+            TASK_RELEASE = id("bpf_task_release"), ACQUIRE = id("bpf_cgroup_acquire");
 
     static int id(String name) { return BTF.findByName(name, BtfType.Func.class).orElseThrow().id(); }
 
@@ -85,5 +85,18 @@ class KfuncCallsTest {
     void anUninitialisedArgumentIsRefused() {
         VerifierException e = reject(Asm.program().call(158).callKfunc(FROM_ID).mov64(Reg.R0, 1).exit());   // the call clobbered r1
         assertTrue(e.getMessage().contains("R1 !read_ok"), e.getMessage());
+    }
+
+    @Test
+    void acquireOnAnAcquiredCgroupIsASecondReference() {
+        // r6 = from_id(1); r7 = acquire(r6); release(r6); [r7 may be NULL] release(r7)
+        Asm both = acquire().jeq(Reg.R0, 0, "out").mov64(Reg.R6, Reg.R0).mov64(Reg.R1, Reg.R0).callKfunc(ACQUIRE)
+                .mov64(Reg.R7, Reg.R0).mov64(Reg.R1, Reg.R6).callKfunc(CG_RELEASE).jeq(Reg.R7, 0, "out")
+                .mov64(Reg.R1, Reg.R7).callKfunc(CG_RELEASE).label("out").mov64(Reg.R0, 1).exit();
+        assertNotNull(verify(both));
+        Asm leaksSecond = acquire().jeq(Reg.R0, 0, "out").mov64(Reg.R6, Reg.R0).mov64(Reg.R1, Reg.R0).callKfunc(ACQUIRE)
+                .mov64(Reg.R1, Reg.R6).callKfunc(CG_RELEASE).label("out").mov64(Reg.R0, 1).exit();
+        VerifierException e = reject(leaksSecond);
+        assertTrue(e.getMessage().contains("alloc_insn=5") && !e.getMessage().contains("alloc_insn=1"), e.getMessage());
     }
 }

@@ -26,7 +26,7 @@ final class TypeVerifierFixture {
     static HelperTable allHelpers() {
         HelperTable t = new HelperTable();
         // the generic kfuncs, bound to the model kernel BTF (their bodies are never run here)
-        new org.ebpf4j.kernel.kfunc.GenericKfuncs(id -> 0, pid -> null).registerInto(t.kfuncs(), org.ebpf4j.btf.Btf.modelKernel());
+        new org.ebpf4j.kernel.kfunc.GenericKfuncs(id -> 0, addr -> false, pid -> null).registerInto(t.kfuncs(), org.ebpf4j.btf.Btf.modelKernel());
         for (int id = 1; id < 212; id++) {
             t.register(new HelperProto(id, "helper" + id, (s, a, b, c, d, e) -> 0));
         }
