@@ -40,7 +40,9 @@ import org.ebpf4j.vm.verifier.StructuralVerifier;
  *       the name (EINVAL);</li>
  *   <li>verifier: log attributes (EINVAL); {@code resolve_pseudo_ldimm64}: map fds/indexes to map
  *       addresses, {@code BPF_PSEUDO_MAP_VALUE} to value addresses, each used map referenced once;
- *       the structural checks; per instruction, helper prototypes (type, GPL) and context accesses
+ *       kfunc calls ({@code add_kfunc_call}: GPL, vmlinux BTF FUNC id, implemented: EINVAL/EACCES);
+ *       the structural checks; per instruction, helper prototypes (type, GPL), kfuncs allowed for
+ *       the program type (EACCES, {@link KfuncSets}) and context accesses
  *       ({@link CtxRewriter}); the engine; the log (ENOSPC when it did not fit);</li>
  *   <li>the id, last, then the fd.</li>
  * </ol>

@@ -10,7 +10,8 @@ import org.ebpf4j.vm.helper.KfuncTable;
 /**
  * Subprogram boundaries, the first checks the kernel makes (before even the opcode table, so they
  * look at raw slots, second halves of ld_imm64 included, as the kernel does):
- * kernel/bpf/verifier.c add_subprog_and_kfunc() collects the targets of
+ * kernel/bpf/verifier.c add_subprog_and_kfunc() checks that every kfunc call names a kfunc of
+ * the table (off 0: module BTFs are not modelled) and collects the targets of
  * bpf-to-bpf calls and of {@code BPF_PSEUDO_FUNC} loads, then check_subprogs() confines every
  * jump to its own subprogram and demands that each one ends in exit or an unconditional jump, so
  * that no subprogram falls through into the next.
