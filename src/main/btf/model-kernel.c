@@ -265,3 +265,8 @@ __attribute__((used, noinline)) struct task_struct *bpf_task_from_pid(__s32 pid)
 __attribute__((used, noinline)) void bpf_task_release(struct task_struct *p)
 {
 }
+
+__attribute__((used, noinline)) struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp)
+{
+	return cgrp;
+}

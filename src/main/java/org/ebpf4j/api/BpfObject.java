@@ -310,11 +310,31 @@ public final class BpfObject implements AutoCloseable {
                     Insn second = insns.get(ref.insn() + 1);
                     insns.set(ref.insn() + 1, second.withImm(value ? (int) ref.offset() : 0));
                 }
+                case Relocation.KsymRef k when k.call() -> insns.set(k.insn(), insns.get(k.insn()).withImm(kfuncBtfId(p, k)));
                 case Relocation.KsymRef k -> throw new BpfLoadException(Errno.ENOTSUPP, "program '" + p.name() + "' insn "
-                        + k.insn() + ": " + (k.call() ? "kfunc " : "ksym ") + k.name() + " is not resolvable in ebpf4j yet", null);
+                        + k.insn() + ": ksym " + k.name() + " is not resolvable in ebpf4j yet", null);
             }
         }
         return insns;
+    }
+
+    /**
+     * libbpf {@code bpf_object__resolve_ksym_func_btf_id}: a kfunc call gets the id of the FUNC of
+     * that name in the kernel BTF (vmlinux; module BTFs are not modelled, so off stays 0). ESRCH
+     * when the kernel has none, unless the extern is weak: then imm stays 0 and the verifier
+     * refuses the call if it is reachable. Deviation: the prototype is not compared with the
+     * kernel's ({@code bpf_core_types_are_compat}).
+     */
+    private int kfuncBtfId(ProgramSpec p, Relocation.KsymRef k) {
+        java.util.Optional<org.ebpf4j.btf.BtfType> f = runtime.kernelBtf().findByName(k.name(), org.ebpf4j.btf.BtfType.Func.class);
+        if (f.isPresent()) {
+            return f.get().id();
+        }
+        if (k.weak()) {
+            return 0;
+        }
+        throw new BpfLoadException(Errno.ESRCH, "program '" + p.name() + "' insn " + k.insn() + ": extern (func ksym) '"
+                + k.name() + "': not found in kernel or module BTFs", null);
     }
 
     /** {@code bpf_object__init_prog_arrays}: PROG_ARRAY slots declared with {@code __array(values, ...)}. */

@@ -76,6 +76,9 @@ public final class ProgEnv {
         });
         new org.ebpf4j.kernel.task.TaskHelpers(runtime.arena(), mirrors, current::get).registerInto(helpers);
         CgroupStorageMap.registerHelper(helpers, runtime.mapRegistry(), cgroupStorageCtx);
+        new org.ebpf4j.kernel.kfunc.GenericKfuncs(mirrors::cgroupAddress,
+                addr -> mirrors.ownerAt(addr) instanceof org.ebpf4j.kernel.cgroup.Cgroup c && c.online(), runtime::task)
+                .registerInto(helpers.kfuncs(), runtime.kernelBtf());
         engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
         engines.put(EngineKind.JIT, new org.ebpf4j.vm.jit.JitCompiler(runtime.arena(), helpers, Set.of(), runtime.cpus()));
         loader = new ProgLoader(this);

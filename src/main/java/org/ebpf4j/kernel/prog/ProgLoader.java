@@ -34,6 +34,9 @@ import org.ebpf4j.vm.verifier.CtxRules;
 import org.ebpf4j.vm.verifier.HelperPolicy;
 import org.ebpf4j.vm.verifier.MapDesc;
 import org.ebpf4j.vm.verifier.ProgContext;
+import org.ebpf4j.vm.helper.KfuncProto;
+import org.ebpf4j.vm.helper.KfuncTable;
+import org.ebpf4j.kernel.kfunc.KfuncSets;
 import org.ebpf4j.vm.verifier.StructuralVerifier;
 import org.ebpf4j.vm.verifier.TypeVerifier;
 import org.ebpf4j.vm.verifier.VerifiedProgram;
@@ -48,7 +51,8 @@ import org.ebpf4j.vm.verifier.VerifiedProgram;
  *       the name (EINVAL);</li>
  *   <li>verifier: log attributes (EINVAL); {@code resolve_pseudo_ldimm64}: map fds/indexes to map
  *       addresses, {@code BPF_PSEUDO_MAP_VALUE} to value addresses, each used map referenced once;
- *       the structural checks; {@code do_check()}: the {@link TypeVerifier} walks every path with
+ *       kfunc calls ({@code add_kfunc_call}: GPL, vmlinux BTF FUNC id, implemented, allowed for the
+ *       program type: EINVAL/EACCES); the structural checks; {@code do_check()}: the {@link TypeVerifier} walks every path with
  *       typed registers, checking on each call it reaches the helper's id, whether the program
  *       type may use it and GPL; then whether ebpf4j implements every helper a path reached;
  *       {@code sanitize_dead_code()} for calls no path reached; the context rewrite ({@link CtxRewriter}); the engine; the log
@@ -79,7 +83,7 @@ public final class ProgLoader {
         this.env = env;
         this.rt = env.runtime();
         // helper ids are the type verifier's to check, on the paths it walks (check_helper_call())
-        this.structural = new StructuralVerifier(allKnownHelpers(), Set.of(VerifierOption.HELPER_IDS_ON_PATHS));
+        this.structural = new StructuralVerifier(allKnownHelpers(env.helpers().kfuncs()), Set.of(VerifierOption.HELPER_IDS_ON_PATHS));
     }
 
     private Btf kernelBtf() {
@@ -96,9 +100,12 @@ public final class ProgLoader {
         return b;
     }
 
-    /** The structural pass checks ids against every helper Linux knows; what is implemented is checked later. */
-    private static HelperTable allKnownHelpers() {
-        HelperTable t = new HelperTable();
+    /**
+     * The structural pass checks ids against every helper Linux knows; what is implemented is
+     * checked later. kfuncs are the runtime's, resolved by {@link #addKfuncCalls} first.
+     */
+    private static HelperTable allKnownHelpers(KfuncTable kfuncs) {
+        HelperTable t = new HelperTable(kfuncs);
         for (int id = 1; id < HelperNames.MAX_ID; id++) {
             t.register(new HelperProto(id, HelperNames.name(id), (s, a, b, c, d, e) -> 0));
         }
@@ -198,6 +205,7 @@ public final class ProgLoader {
             Executable exe;
             AttachBtf attachBtf = null;
             try {
+                addKfuncCalls(insns, gpl, type);
                 VerifiedProgram vp = structural.verify(image);
                 CtxAccess rowAccess = row.ctx().apply(eat);
                 // check_attach_btf_id. Deviation: other TRACING attach types (fentry, iter ...) load
@@ -245,6 +253,39 @@ public final class ProgLoader {
         }
         prog.publishIn(rt);
         return prog;
+    }
+
+    /**
+     * {@code add_kfunc_call} (kernel/bpf/verifier.c, from add_subprog_and_kfunc, before any other
+     * check): every kfunc call must come from a GPL-compatible program, name vmlinux BTF (off 0;
+     * module BTFs are not modelled), a FUNC there that ebpf4j implements, and one the program type
+     * may call (the kernel's kfunc id sets; EACCES otherwise, as observed on 6.18).
+     */
+    private void addKfuncCalls(List<Insn> insns, boolean gpl, ProgType type) {
+        for (int i = 0; i < insns.size(); i++) {
+            Insn in = insns.get(i);
+            if (in.opcode() == LD_IMM64) {
+                i++;
+                continue;
+            }
+            if (!in.isKfuncCall()) {
+                continue;
+            }
+            if (!gpl) {
+                throw new VerifierException(i, "cannot call kernel function from non-GPL compatible program");
+            }
+            if (in.off() != 0) {
+                throw new VerifierException(i, "kfunc offset > 0 without fd_array is invalid");
+            }
+            int id = in.imm();
+            org.ebpf4j.btf.Btf btf = rt.kernelBtf();
+            if (id <= 0 || id >= btf.typeCount() || !(btf.type(id) instanceof org.ebpf4j.btf.BtfType.Func f)) {
+                throw new VerifierException(i, "kernel btf_id " + id + " is not a function");
+            }
+            if (env.helpers().kfuncs().lookup(id) == null || !KfuncSets.allowsGeneric(type)) {
+                throw new VerifierException(i, Errno.EACCES, "calling kernel function " + f.name() + " is not allowed", "");
+            }
+        }
     }
 
     /**
@@ -297,6 +338,9 @@ public final class ProgLoader {
 
     /** The kernel's errno for a verifier complaint (most are EINVAL; access checks are EACCES). */
     static Errno errnoOf(String reason) {
+        if (reason.startsWith("calling kernel function ") && reason.endsWith(" is not allowed")) {
+            return Errno.EACCES;
+        }
         if (reason.contains("!read_ok") || reason.contains("invalid bpf_context access")
                 || reason.contains("modified ctx ptr") || reason.contains("BPF_ATOMIC stores into")) {
             return Errno.EACCES;

@@ -9,6 +9,16 @@ import java.util.Arrays;
  */
 public final class HelperTable {
     private HelperProto[] protos = new HelperProto[256];
+    private final KfuncTable kfuncs;
+
+    /** A table with no helpers and no kfuncs. */
+    public HelperTable() { this(new KfuncTable()); }
+
+    /** A table with no helpers whose kfuncs are {@code kfuncs} (shared, not copied). */
+    public HelperTable(KfuncTable kfuncs) { this.kfuncs = kfuncs; }
+
+    /** The kfuncs a {@code call} with src_reg = BPF_PSEUDO_KFUNC_CALL may reach, by BTF id. */
+    public KfuncTable kfuncs() { return kfuncs; }
 
     /** Adds or replaces the helper with {@code proto.id()}; returns this. */
     public synchronized HelperTable register(HelperProto proto) {

@@ -1,5 +1,7 @@
 package org.ebpf4j.vm.verifier;
 
+import static org.ebpf4j.isa.Opcodes.*;
+
 import java.util.EnumSet;
 import java.util.Set;
 import org.ebpf4j.uapi.Errno;
@@ -8,6 +10,7 @@ import org.ebpf4j.vm.VerifierException;
 import org.ebpf4j.vm.VerifierOption;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.vm.helper.KfuncProto;
 
 /**
  * The load-time checks that need no value tracking, in the order kernel/bpf/verifier.c
@@ -53,7 +56,7 @@ public final class StructuralVerifier {
                     + " insns, at most " + BPF_COMPLEXITY_LIMIT_INSNS + ")");
         }
         Slots s = new Slots(image.insns());
-        int[] starts = Subprogs.find(s);
+        int[] starts = Subprogs.find(s, helpers.kfuncs());
         LdImmPass.run(s);
         Cfg cfg = new Cfg(s, starts);
         cfg.checkReachable(options.contains(VerifierOption.ALLOW_UNREACHABLE));
@@ -67,11 +70,15 @@ public final class StructuralVerifier {
         cfg.checkCallDepth();
 
         HelperProto[] helperAt = new HelperProto[len];
+        KfuncProto[] kfuncAt = new KfuncProto[len];
         for (int i = 0; i < len; i++) {
             if (!s.second[i] && s.isHelperCall(i)) {
                 helperAt[i] = helpers.lookup(s.imm[i]);
+            } else if (!s.second[i] && s.code[i] == (BPF_JMP | BPF_CALL) && s.src[i] == BPF_PSEUDO_KFUNC_CALL) {
+                kfuncAt[i] = helpers.kfuncs().lookup(s.imm[i]);   // Subprogs checked it resolves
+                helperAt[i] = kfuncAt[i].asCallTarget();
             }
         }
-        return new VerifiedProgram(image, starts, helperAt);
+        return new VerifiedProgram(image, starts, helperAt, kfuncAt);
     }
 }

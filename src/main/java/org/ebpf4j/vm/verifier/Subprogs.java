@@ -5,11 +5,13 @@ import static org.ebpf4j.isa.Opcodes.*;
 import java.util.Arrays;
 import java.util.TreeSet;
 import org.ebpf4j.vm.VerifierException;
+import org.ebpf4j.vm.helper.KfuncTable;
 
 /**
  * Subprogram boundaries, the first checks the kernel makes (before even the opcode table, so they
  * look at raw slots, second halves of ld_imm64 included, as the kernel does):
- * kernel/bpf/verifier.c add_subprog_and_kfunc() collects the targets of
+ * kernel/bpf/verifier.c add_subprog_and_kfunc() checks that every kfunc call names a kfunc of
+ * the table (off 0: module BTFs are not modelled) and collects the targets of
  * bpf-to-bpf calls and of {@code BPF_PSEUDO_FUNC} loads, then check_subprogs() confines every
  * jump to its own subprogram and demands that each one ends in exit or an unconditional jump, so
  * that no subprogram falls through into the next.
@@ -17,13 +19,17 @@ import org.ebpf4j.vm.VerifierException;
 final class Subprogs {
     private Subprogs() {}
 
-    /** Returns the sorted subprogram start indices; 0 is always the first. */
-    static int[] find(Slots s) {
+    /**
+     * Returns the sorted subprogram start indices; 0 is always the first. A kfunc call is
+     * accepted only when {@code kfuncs} has its BTF id (the loader resolved it: add_kfunc_call).
+     */
+    static int[] find(Slots s, KfuncTable kfuncs) {
         TreeSet<Integer> starts = new TreeSet<>();
         starts.add(0);
         for (int i = 0; i < s.len; i++) {
             int c = s.code[i];
-            if (c == (BPF_JMP | BPF_CALL) && s.src[i] == BPF_PSEUDO_KFUNC_CALL) {
+            if (c == (BPF_JMP | BPF_CALL) && s.src[i] == BPF_PSEUDO_KFUNC_CALL
+                    && (s.off[i] != 0 || kfuncs.lookup(s.imm[i]) == null)) {
                 throw new VerifierException(i, "calling kernel functions (kfunc btf_id " + s.imm[i]
                         + ") is not supported yet");
             }

@@ -404,6 +404,11 @@ public final class TypeVerifier {
             }
             return true;
         }
+        if (s.src[i] == BPF_PSEUDO_KFUNC_CALL && prog.kfuncAt()[i] != null) {
+            KfuncCalls.call(cur, i, prog.kfuncAt()[i], pc.kernelBtf());
+            cur.insn = i + 1;
+            return true;
+        }
         throw new VerifierException(i, "calling this kind of function is not supported");
     }
 

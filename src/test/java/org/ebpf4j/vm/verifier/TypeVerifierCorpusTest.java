@@ -80,6 +80,11 @@ class TypeVerifierCorpusTest {
         List<MapDesc> maps = new ArrayList<>();
         List<Insn> insns = new ArrayList<>(p.insns());
         for (Relocation r : p.relocations()) {
+            if (r instanceof Relocation.KsymRef k && k.call()) {   // libbpf: the kernel FUNC's BTF id into imm
+                int id = KERNEL_BTF.findByName(k.name(), org.ebpf4j.btf.BtfType.Func.class).orElseThrow().id();
+                insns.set(k.insn(), insns.get(k.insn()).withImm(id));
+                continue;
+            }
             if (!(r instanceof Relocation.MapRef ref)) {
                 continue;
             }
