@@ -133,11 +133,25 @@ class KfuncCallTest {
         return assertThrows(BpfException.class, () -> bpf.progLoad(task, ProgLoadAttr.of(type.value(), insns, license)));
     }
 
+    /** r1 = 1; r0 = acquire(r1); if r0: release(r0); r0 = 1; exit — no reference leaks (the verifier checks it). */
+    static List<Insn> acquiringAndReleasing(int acquireId, int releaseId) {
+        return Asm.program().mov64(Reg.R1, 1).callKfunc(acquireId).jeq(Reg.R0, 0, "out")
+                .mov64(Reg.R1, Reg.R0).callKfunc(releaseId).label("out").mov64(Reg.R0, 1).exit().build();
+    }
+
     @Test
     void cgroupSkbMayCallTheCgroupAndTaskKfuncs() {
-        for (String k : List.of("bpf_cgroup_from_id", "bpf_task_from_pid")) {
-            assertTrue(bpf.progLoad(task, ProgLoadAttr.of(ProgType.CGROUP_SKB.value(), callingKfunc(funcId(k)), "GPL")) > 0, k);
+        for (String[] k : List.of(new String[] {"bpf_cgroup_from_id", "bpf_cgroup_release"},
+                new String[] {"bpf_task_from_pid", "bpf_task_release"})) {
+            assertTrue(bpf.progLoad(task, ProgLoadAttr.of(ProgType.CGROUP_SKB.value(),
+                    acquiringAndReleasing(funcId(k[0]), funcId(k[1])), "GPL")) > 0, k[0]);
         }
+    }
+
+    @Test
+    void aLeakedReferenceIsRefusedAtLoad() {
+        BpfException e = refused(ProgType.CGROUP_SKB, callingKfunc(funcId("bpf_cgroup_from_id")), "GPL");
+        assertTrue(e.getMessage().contains("Unreleased reference"), e.getMessage());
     }
 
     @Test
