@@ -64,15 +64,28 @@ public final class ProgEnv {
         LocalStorageHelpers.register(helpers, runtime.mapRegistry(), new org.ebpf4j.map.storage.OwnerResolver() {
             @Override
             public org.ebpf4j.map.storage.StorageOwner ownerAt(long addr) {
-                org.ebpf4j.map.storage.StorageOwner o = mirrors.ownerAt(addr);
-                if (o == null && runtime.net() != null) {
-                    o = runtime.net().socketAt(addr);
+                // sockets first: they are the hot owners (sk storage from skb hooks)
+                org.ebpf4j.map.storage.StorageOwner o = runtime.net() != null ? runtime.net().socketAt(addr) : null;
+                if (o == null) {
+                    o = mirrors.ownerAt(addr);
                 }
                 return o != null ? o : storageOwners.ownerAt(addr);
             }
 
+            /**
+             * The owner's storage block for the arena fast path: from the owner table's block, else
+             * (sockets, task and cgroup mirrors) through the owner object's storage pointer.
+             */
             @Override
-            public long storageAt(long addr) { return storageOwners.storageAt(addr); }
+            public long storageAt(long addr) {
+                long a = storageOwners.storageAt(addr);
+                if (a != 0) {
+                    return a;
+                }
+                org.ebpf4j.map.storage.StorageOwner o = ownerAt(addr);
+                org.ebpf4j.map.storage.LocalStorage ls = o == null ? null : o.bpfStorage().get();
+                return ls == null ? 0 : ls.address();
+            }
         });
         new org.ebpf4j.kernel.task.TaskHelpers(runtime.arena(), mirrors, current::get).registerInto(helpers);
         CgroupStorageMap.registerHelper(helpers, runtime.mapRegistry(), cgroupStorageCtx);
