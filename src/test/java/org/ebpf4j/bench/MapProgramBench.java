@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.*;
  * {@code empty} is the cost of one run of {@code r0 = 0; exit} with the same harness.
  *
  * <p>Run: {@code ./bench/jmh MapProgramBench -f 1 -wi 3 -i 5 -w 1 -r 1} (add {@code -prof gc}
- * for allocation per op). Complements prog's {@code ProgMapBench} (interpreter, key in ctx).
+ * for allocation per op).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
