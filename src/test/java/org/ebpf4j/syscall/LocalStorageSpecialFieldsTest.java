@@ -94,6 +94,14 @@ class LocalStorageSpecialFieldsTest {
     }
 
     @Test
+    void anySpecialFieldForbidsProgAccessFlags() {   // §1.2 step E: EACCES comes before the map-type check
+        for (int flag : new int[] {MapFlags.BPF_F_RDONLY_PROG, MapFlags.BPF_F_WRONLY_PROG}) {
+            assertErrno(Errno.EACCES, () -> bpf.mapCreate(t,
+                    MapCreateAttr.of(MapType.ARRAY, 4, 16, 1, flag).withBtf(btfFd, tInt, tTimerVal)));
+        }
+    }
+
+    @Test
     void valuesWithoutSpecialFieldsStillLoad() {
         for (MapType type : LOCAL_STORAGE) {
             int fd = bpf.mapCreate(t, ls(type, 8, tPlainVal));
