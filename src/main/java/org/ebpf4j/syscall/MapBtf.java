@@ -11,8 +11,9 @@ import org.ebpf4j.uapi.MapType;
 
 /**
  * {@code map_check_btf} (kernel/bpf/syscall.c): the key and value types a map was created with
- * must have the map's sizes, and the value's special fields (here: {@code struct bpf_spin_lock})
- * are found. The type-specific parts ({@code map->ops->map_check_btf}) that decide whether a
+ * must have the map's sizes, and the value's special fields ({@code btf_parse_fields}: the
+ * kernel structs {@code bpf_spin_lock}, {@code bpf_timer}, {@code bpf_wq}, {@code bpf_list_head} ...
+ * and {@code __uptr} pointers) are found and checked against the map type. The type-specific parts ({@code map->ops->map_check_btf}) that decide whether a
  * key type may be left out are listed here, in the one place that needs them.
  */
 final class MapBtf {
@@ -38,8 +39,9 @@ final class MapBtf {
 
     /**
      * Checks the BTF types and returns the spin lock offset in the value, or -1.
-     * EINVAL for a size mismatch or a bad id, EACCES for a spin lock in a BPF_F_RDONLY_PROG map,
-     * EOPNOTSUPP for a spin lock in a map type that cannot hold one.
+     * EINVAL for a size mismatch or a bad id, EACCES for a special field in a BPF_F_RDONLY_PROG or
+     * BPF_F_WRONLY_PROG map, EOPNOTSUPP for a special field (spin lock, timer, wq, list head, rb root,
+     * {@code __uptr}) in a map type that cannot hold one (spec-local-storage-map-in-map §1.2 step E).
      */
     static int check(BtfObject obj, MapType type, int keyId, int valueId, int keySize, int valueSize, int mapFlags) {
         Btf btf = obj.btf();
@@ -60,19 +62,25 @@ final class MapBtf {
             if (vs != valueSize) {
                 throw new BpfException(Errno.EINVAL, "btf_value_type_id " + valueId + " has size " + vs + ", value_size is " + valueSize);
             }
-            int lock = spinLockOff(btf, valueId, 0, 0);
-            if (lock == -2) {
+            SpecialFields f = new SpecialFields(btf);
+            f.scan(valueId, 0, 0);
+            if (f.locks > 1) {
                 throw new BpfException(Errno.EINVAL, "value type " + valueId + " has more than one bpf_spin_lock");
             }
-            if (lock >= 0) {
-                if ((mapFlags & MapFlags.BPF_F_RDONLY_PROG) != 0) {
-                    throw new BpfException(Errno.EACCES, "bpf_spin_lock in a BPF_F_RDONLY_PROG map");
-                }
-                if (!spinLockAllowed(type)) {
-                    throw new BpfException(Errno.EOPNOTSUPP, "bpf_spin_lock in a " + type + " value");
+            // btf_parse_fields: bpf_list_head and bpf_rb_root need a bpf_spin_lock beside them
+            if ((f.has(F_LIST_HEAD) || f.has(F_RB_ROOT)) && f.locks == 0) {
+                throw new BpfException(Errno.EINVAL, "value type " + valueId + ": bpf_list_head/bpf_rb_root need a bpf_spin_lock");
+            }
+            if (f.mask != 0 && (mapFlags & (MapFlags.BPF_F_RDONLY_PROG | MapFlags.BPF_F_WRONLY_PROG)) != 0) {
+                throw new BpfException(Errno.EACCES, "special field " + f.first() + " in a BPF_F_RDONLY_PROG/BPF_F_WRONLY_PROG map");
+            }
+            // map_check_btf: each field kind, in field_mask bit order, against the map types that may hold it
+            for (int bit = 0; bit < FIELD_NAMES.length; bit++) {
+                if (f.has(1 << bit) && !fieldAllowed(1 << bit, type)) {
+                    throw new BpfException(Errno.EOPNOTSUPP, FIELD_NAMES[bit] + " in a " + type + " value");
                 }
             }
-            return lock;
+            return f.lockOff;
         } catch (BtfFormatException | IllegalArgumentException e) {
             throw new BpfException(Errno.EINVAL, "map BTF: " + e.getMessage());
         }
@@ -89,31 +97,64 @@ final class MapBtf {
         return btf.sizeOf(id);
     }
 
+    /** Field kinds, bit i = {@code enum btf_field_type} order in include/linux/bpf.h (kptrs, nodes, refcount not modelled). */
+    private static final int F_SPIN_LOCK = 1, F_TIMER = 1 << 1, F_LIST_HEAD = 1 << 2, F_RB_ROOT = 1 << 3,
+            F_WORKQUEUE = 1 << 4, F_UPTR = 1 << 5, F_TASK_WORK = 1 << 6;
+    private static final String[] FIELD_NAMES = {"bpf_spin_lock", "bpf_timer", "bpf_list_head", "bpf_rb_root",
+            "bpf_wq", "__uptr", "bpf_task_work"};
+
+    /** The {@code switch (field_mask & (1 << i))} of map_check_btf (kernel/bpf/syscall.c). */
+    private static boolean fieldAllowed(int field, MapType t) {
+        return switch (field) {
+            case F_SPIN_LOCK -> spinLockAllowed(t);
+            case F_TIMER, F_WORKQUEUE, F_TASK_WORK, F_LIST_HEAD, F_RB_ROOT ->
+                    t == MapType.HASH || t == MapType.LRU_HASH || t == MapType.ARRAY;
+            case F_UPTR -> t == MapType.TASK_STORAGE;
+            default -> false;
+        };
+    }
+
     /**
-     * Offset of the (single) {@code struct bpf_spin_lock} in type {@code id}, searching nested
-     * structs as {@code btf_parse_fields} does: -1 none, -2 more than one.
+     * The special fields of a value type, searching nested structs as {@code btf_find_field} does:
+     * the kernel structs by name, and pointers tagged {@code __uptr} (PTR → TYPE_TAG "uptr").
      */
-    private static int spinLockOff(Btf btf, int id, int base, int depth) {
-        if (depth > 8) {
-            return -1;
-        }
-        BtfType t = btf.resolve(id);
-        if (!(t instanceof BtfType.Struct s)) {
-            return -1;
-        }
-        if (s.name().equals("bpf_spin_lock")) {
-            return base;
-        }
-        int found = -1;
-        for (BtfType.Member m : s.members()) {
-            int off = spinLockOff(btf, m.type(), base + (int) (m.bitOffset() / 8), depth + 1);
-            if (off == -2 || (off >= 0 && found >= 0)) {
-                return -2;
+    private static final class SpecialFields {
+        final Btf btf;
+        int mask;
+        int locks;
+        int lockOff = -1;
+
+        SpecialFields(Btf btf) { this.btf = btf; }
+
+        boolean has(int field) { return (mask & field) != 0; }
+
+        String first() { return FIELD_NAMES[Integer.numberOfTrailingZeros(mask)]; }
+
+        void scan(int id, int base, int depth) {
+            if (depth > 8) {
+                return;
             }
-            if (off >= 0) {
-                found = off;
+            BtfType t = btf.resolve(id);
+            if (t instanceof BtfType.Ptr p && btf.type(p.type()) instanceof BtfType.TypeTag tag && tag.name().equals("uptr")) {
+                mask |= F_UPTR;
+                return;
+            }
+            if (!(t instanceof BtfType.Struct s)) {
+                return;
+            }
+            switch (s.name()) {
+                case "bpf_spin_lock" -> { mask |= F_SPIN_LOCK; locks++; lockOff = base; }
+                case "bpf_timer" -> mask |= F_TIMER;
+                case "bpf_list_head" -> mask |= F_LIST_HEAD;
+                case "bpf_rb_root" -> mask |= F_RB_ROOT;
+                case "bpf_wq" -> mask |= F_WORKQUEUE;
+                case "bpf_task_work" -> mask |= F_TASK_WORK;
+                default -> {
+                    for (BtfType.Member m : s.members()) {
+                        scan(m.type(), base + (int) (m.bitOffset() / 8), depth + 1);
+                    }
+                }
             }
         }
-        return found;
     }
 }

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A tiny raw-BTF writer for syscall tests (include/uapi/linux/btf.h): ints and structs only.
+ * A tiny raw-BTF writer for syscall tests (include/uapi/linux/btf.h): ints, structs, pointers and tags.
  * Type ids are handed out in call order starting at 1.
  */
 final class RawBtf {
@@ -43,6 +43,31 @@ final class RawBtf {
             u32((Integer) members[i + 1]);
             u32((Integer) members[i + 2] * 8);
         }
+        return next++;
+    }
+
+    /** BTF_KIND_PTR to {@code type}. */
+    int ptr(int type) {
+        u32(0);
+        u32(2 << 24);
+        u32(type);
+        return next++;
+    }
+
+    /** BTF_KIND_TYPE_TAG {@code name} on {@code type} (clang's {@code btf_type_tag}, e.g. "uptr"). */
+    int typeTag(String name, int type) {
+        u32(str(name));
+        u32(18 << 24);
+        u32(type);
+        return next++;
+    }
+
+    /** BTF_KIND_DECL_TAG {@code name} on member {@code componentIdx} of {@code type} (e.g. "contains:foo:node"). */
+    int declTag(String name, int type, int componentIdx) {
+        u32(str(name));
+        u32(17 << 24);
+        u32(type);
+        u32(componentIdx);
         return next++;
     }
 

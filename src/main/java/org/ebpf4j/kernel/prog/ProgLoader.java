@@ -20,6 +20,7 @@ import org.ebpf4j.map.storage.CgroupStorageMap;
 import org.ebpf4j.uapi.AttachType;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
+import org.ebpf4j.uapi.MapType;
 import org.ebpf4j.uapi.ProgType;
 import org.ebpf4j.vm.Executable;
 import org.ebpf4j.vm.ProgramImage;
@@ -408,6 +409,9 @@ public final class ProgLoader {
                 if (used.size() >= MAX_USED_MAPS) {
                     throw fail(log, i, Errno.E2BIG, "too many maps");
                 }
+                if ((attr.progFlags() & BPF_F_SLEEPABLE) != 0 && !sleepableMayUse(map.type())) {
+                    throw fail(log, i, Errno.EINVAL, "Sleepable programs can only use array, hash, ringbuf and local storage maps");
+                }
                 if (!mo.tryInc()) {
                     throw fail(log, i, Errno.EBADF, "fd " + fd + " is not pointing to valid bpf_map");
                 }
@@ -417,6 +421,20 @@ public final class ProgLoader {
             insns.set(i + 1, Insn.of(0, 0, 0, 0, (int) (addr >>> 32)));
             i++;
         }
+    }
+
+    /**
+     * The sleepable allow-list of {@code check_map_prog_compatibility} (kernel/bpf/verifier.c,
+     * spec-local-storage-map-in-map §2.3): a sleepable program runs under RCU tasks trace, which
+     * only these map types wait for; the legacy cgroup storage, for one, is not on it (§6.3).
+     */
+    static boolean sleepableMayUse(MapType t) {
+        return switch (t) {
+            case HASH, LRU_HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH, ARRAY_OF_MAPS, HASH_OF_MAPS,
+                    RINGBUF, USER_RINGBUF, INODE_STORAGE, SK_STORAGE, TASK_STORAGE, CGRP_STORAGE, QUEUE, STACK, ARENA,
+                    PROG_ARRAY -> true;
+            default -> false;
+        };
     }
 
     private static BpfException fail(VerifierLog log, int insn, Errno errno, String reason) {

@@ -172,6 +172,11 @@ final class HelperCalls {
                 throw new VerifierException(insn, "cannot pass map_type " + map.type() + " into func " + sig.name() + "#" + id);
             }
         }
+        // check_helper_call (kernel/bpf/verifier.c): bpf_get_local_storage cannot return an error,
+        // so its flags must be the constant 0 (spec-local-storage-map-in-map §6.3)
+        if (id == 81 && !st.reg(2).isConstZeroScalar()) {
+            throw new VerifierException(insn, "get_local_storage() doesn't support non-zero flags");
+        }
         if (id == 12 && !st.refs.isEmpty()) {
             throw new VerifierException(insn, "tail_call would lead to reference leak");
         }

@@ -1,0 +1,118 @@
+package org.ebpf4j.syscall;
+
+import static org.ebpf4j.syscall.Bytes.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import org.ebpf4j.isa.Asm;
+import org.ebpf4j.isa.Insn;
+import org.ebpf4j.isa.Reg;
+import org.ebpf4j.isa.Size;
+import org.ebpf4j.kernel.LeakCheck;
+import org.ebpf4j.kernel.Task;
+import org.ebpf4j.kernel.prog.ProgLoadAttr;
+import org.ebpf4j.map.MapFlags;
+import org.ebpf4j.uapi.BpfException;
+import org.ebpf4j.uapi.Errno;
+import org.ebpf4j.uapi.MapType;
+import org.ebpf4j.uapi.ProgType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * spec-local-storage-map-in-map.md, program-load cases of §10: LS-H9 (§1.13: local storage maps
+ * accept only their own helpers, {@code check_map_func_compatibility}), CS-V2 (§6.3: the flags of
+ * {@code bpf_get_local_storage} must be the constant 0) and CS-V3 (§6.3, §2.3: sleepable programs
+ * may not use legacy cgroup storage, {@code check_map_prog_compatibility}).
+ */
+class StorageHelperLoadTest {
+    static final int BPF_F_SLEEPABLE = 1 << 4;
+    static final int FUNC_MAP_LOOKUP_ELEM = 1, FUNC_GET_LOCAL_STORAGE = 81;
+
+    @RegisterExtension final LeakCheck k = new LeakCheck();
+    Bpf bpf;
+    Task t;
+
+    @BeforeEach
+    void setUp() {
+        bpf = k.bpf();
+        t = k.root("storageload");
+    }
+
+    /** A closed program puts its maps after a grace period, which then free after another (rcu_barrier twice). */
+    @AfterEach
+    void settle() {
+        k.runtime().barrier();
+        k.runtime().barrier();
+    }
+
+    /** {@code bpf_get_local_storage(map, flags); return 1;} */
+    static List<Insn> getLocalStorage(int mapFd, int flags) {
+        return Asm.program().ldMapFd(Reg.R1, mapFd).mov64(Reg.R2, flags).call(FUNC_GET_LOCAL_STORAGE)
+                .mov64(Reg.R0, 1).exit().build();
+    }
+
+    /** {@code int key = 0; bpf_map_lookup_elem(map, &key); return 1;} */
+    static List<Insn> lookup(int mapFd) {
+        return Asm.program().st(Size.W, Reg.R10, -4, 0).ldMapFd(Reg.R1, mapFd).mov64(Reg.R2, Reg.R10).add64(Reg.R2, -4)
+                .call(FUNC_MAP_LOOKUP_ELEM).mov64(Reg.R0, 1).exit().build();
+    }
+
+    int load(List<Insn> insns, int progFlags) {
+        return bpf.progLoad(t, ProgLoadAttr.of(ProgType.CGROUP_SKB.value(), insns, "GPL").withProgFlags(progFlags));
+    }
+
+    void loadsAndCloses(List<Insn> insns, int progFlags) {
+        int fd = load(insns, progFlags);
+        assertTrue(fd > 0);
+        t.fds().close(fd);
+    }
+
+    static void assertMessage(BpfException e, String expected) {
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void lookupElemOnLocalStorageMapIsRefused() {   // LS-H9
+        RawBtf b = new RawBtf();
+        int tInt = b.integer("int", 4);
+        int tVal = b.struct("v8", 8, "a", tInt, 0, "b", tInt, 4);
+        int btfFd = bpf.btfLoad(t, BtfLoadAttr.of(b.bytes()));
+        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE}) {
+            int mapFd = bpf.mapCreate(t, MapCreateAttr.of(type, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
+            BpfException e = assertErrno(Errno.EINVAL, () -> load(lookup(mapFd), 0));
+            assertMessage(e, "cannot pass map_type " + type.value() + " into func bpf_map_lookup_elem#1");
+            t.fds().close(mapFd);
+        }
+        t.fds().close(btfFd);
+        int hash = bpf.mapCreate(t, MapCreateAttr.of(MapType.HASH, 4, 8, 1, 0));   // the same program on a hash map loads
+        loadsAndCloses(lookup(hash), 0);
+        t.fds().close(hash);
+    }
+
+    @Test
+    void getLocalStorageFlagsMustBeZero() {   // CS-V2
+        for (MapType type : new MapType[] {MapType.CGROUP_STORAGE, MapType.PERCPU_CGROUP_STORAGE}) {
+            int mapFd = bpf.mapCreate(t, MapCreateAttr.of(type, 8, 8, 0, 0));
+            BpfException e = assertErrno(Errno.EINVAL, () -> load(getLocalStorage(mapFd, 1), 0));
+            assertMessage(e, "get_local_storage() doesn't support non-zero flags");
+            loadsAndCloses(getLocalStorage(mapFd, 0), 0);
+            t.fds().close(mapFd);
+        }
+    }
+
+    @Test
+    void sleepableProgramCannotUseCgroupStorage() {   // CS-V3
+        for (MapType type : new MapType[] {MapType.CGROUP_STORAGE, MapType.PERCPU_CGROUP_STORAGE}) {
+            int mapFd = bpf.mapCreate(t, MapCreateAttr.of(type, 8, 8, 0, 0));
+            BpfException e = assertErrno(Errno.EINVAL, () -> load(getLocalStorage(mapFd, 0), BPF_F_SLEEPABLE));
+            assertMessage(e, "Sleepable programs can only use array, hash, ringbuf and local storage maps");
+            t.fds().close(mapFd);
+        }
+        int hash = bpf.mapCreate(t, MapCreateAttr.of(MapType.HASH, 4, 8, 1, 0));   // a hash map is on the allow-list
+        loadsAndCloses(lookup(hash), BPF_F_SLEEPABLE);
+        t.fds().close(hash);
+    }
+}
