@@ -1,5 +1,7 @@
 package org.ebpf4j.vm.interp;
 
+import static org.ebpf4j.vm.AluOps.*;
+
 import static org.ebpf4j.isa.Opcodes.*;
 import static org.ebpf4j.vm.interp.Decoded.*;
 
@@ -356,33 +358,4 @@ final class Machine {
         };
     }
 
-    // kernel/bpf/core.c: div64_u64 / div_u64_rem with the zero cases the verifier patches in
-    static long div64(long a, long b) { return b == 0 ? 0 : Long.divideUnsigned(a, b); }
-
-    static long mod64(long a, long b) { return b == 0 ? a : Long.remainderUnsigned(a, b); }
-
-    static long div32(long a, long b) {
-        int d = (int) b;
-        return d == 0 ? 0 : Integer.divideUnsigned((int) a, d) & M32;
-    }
-
-    static long mod32(long a, long b) {
-        int d = (int) b;
-        return d == 0 ? a & M32 : Integer.remainderUnsigned((int) a, d) & M32;
-    }
-
-    // Java's / and % already give LONG_MIN / -1 = LONG_MIN and LONG_MIN % -1 = 0, as BPF wants.
-    static long sdiv64(long a, long b) { return b == 0 ? 0 : a / b; }
-
-    static long smod64(long a, long b) { return b == 0 ? a : a % b; }
-
-    static long sdiv32(long a, long b) {
-        int d = (int) b;
-        return d == 0 ? 0 : ((int) a / d) & M32;
-    }
-
-    static long smod32(long a, long b) {
-        int d = (int) b;
-        return d == 0 ? a & M32 : ((int) a % d) & M32;
-    }
 }

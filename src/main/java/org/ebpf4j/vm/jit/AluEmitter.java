@@ -13,7 +13,7 @@ import org.ebpf4j.isa.Insn;
 /**
  * BPF_ALU and BPF_ALU64 as JVM arithmetic on {@code long} locals, with the interpreter's (and
  * kernel/bpf/core.c's) corners: 32-bit results zero-extended, shift counts masked by the JVM's own
- * shift instructions (& 63 / & 31, as BPF), division and modulo through {@link JitSupport} for
+ * shift instructions (& 63 / & 31, as BPF), division and modulo through {@link org.ebpf4j.vm.AluOps} for
  * the zero cases, signed variants selected by {@code off == 1}, movsx by {@code off}, byte swaps
  * by {@code imm}.
  */
@@ -50,7 +50,7 @@ final class AluEmitter {
                 cb.loadConstant(k);
             }
             String name = (signed ? "s" : "") + (op == BPF_DIV ? "div" : "mod") + (is64 ? "64" : "32");
-            cb.invokestatic(Descs.SUPPORT, name, Descs.LL_L).lstore(m.reg[d]);
+            cb.invokestatic(Descs.ALU_OPS, name, Descs.LL_L).lstore(m.reg[d]);
             return;
         }
         if (is64) {

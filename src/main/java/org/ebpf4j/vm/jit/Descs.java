@@ -13,6 +13,7 @@ final class Descs {
     static final ClassDesc EXECUTABLE = ClassDesc.of("org.ebpf4j.vm.jit.JitExecutable");
     static final ClassDesc COMPILED = ClassDesc.of("org.ebpf4j.vm.jit.CompiledProgram");
     static final ClassDesc SUPPORT = ClassDesc.of("org.ebpf4j.vm.jit.JitSupport");
+    static final ClassDesc ALU_OPS = ClassDesc.of("org.ebpf4j.vm.AluOps");
     static final ClassDesc ARENA = ClassDesc.of("org.ebpf4j.memory.Arena");
     static final ClassDesc SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
     static final ClassDesc RUN_STATE = ClassDesc.of("org.ebpf4j.vm.RunState");

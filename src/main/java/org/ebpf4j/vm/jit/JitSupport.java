@@ -60,36 +60,6 @@ final class JitSupport {
         return new ProgramFault(pc, "BPF_LD_[ABS|IND] is not implemented by the interpreter yet");
     }
 
-    // ---- division: kernel/bpf/core.c with the zero cases the verifier patches in ----
-
-    static long div64(long a, long b) { return b == 0 ? 0 : Long.divideUnsigned(a, b); }
-
-    static long mod64(long a, long b) { return b == 0 ? a : Long.remainderUnsigned(a, b); }
-
-    static long div32(long a, long b) {
-        int d = (int) b;
-        return d == 0 ? 0 : Integer.divideUnsigned((int) a, d) & M32;
-    }
-
-    static long mod32(long a, long b) {
-        int d = (int) b;
-        return d == 0 ? a & M32 : Integer.remainderUnsigned((int) a, d) & M32;
-    }
-
-    // Java's / and % give LONG_MIN / -1 = LONG_MIN and LONG_MIN % -1 = 0, as BPF wants.
-    static long sdiv64(long a, long b) { return b == 0 ? 0 : a / b; }
-
-    static long smod64(long a, long b) { return b == 0 ? a : a % b; }
-
-    static long sdiv32(long a, long b) {
-        int d = (int) b;
-        return d == 0 ? 0 : ((int) a / d) & M32;
-    }
-
-    static long smod32(long a, long b) {
-        int d = (int) b;
-        return d == 0 ? a & M32 : ((int) a % d) & M32;
-    }
 
     // ---- atomics: the arena's VarHandle atomics, faults tagged with the slot ----
 
