@@ -11,17 +11,14 @@ import org.ebpf4j.vm.RunState;
  * Never shared between threads; a nested run on the same thread gets a fresh context.
  */
 final class Context implements RunState.Host {
-    /** include/linux/filter.h MAX_BPF_STACK: bytes of stack per frame. */
-    static final int STACK = 512;
-    /** include/linux/bpf_verifier.h MAX_CALL_FRAMES. */
-    static final int MAX_FRAMES = 8;
+    static final int STACK = org.ebpf4j.vm.BpfStack.STACK;
+    static final int MAX_FRAMES = org.ebpf4j.vm.BpfStack.MAX_FRAMES;
     /** kernel/bpf/verifier.c BPF_MAX_LOOPS: the may_goto budget of one run. */
     static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
-    static final long REGION = (long) STACK * MAX_FRAMES;
 
     final InterpEngine engine;
     final Arena arena;
-    final long region;
+    final org.ebpf4j.vm.BpfStack stack;
     final long fp0;
     final long[] r = new long[11];
     /** r6-r10 of each caller frame, 5 per frame. */
@@ -40,15 +37,12 @@ final class Context implements RunState.Host {
     Context(InterpEngine engine, Arena arena, int cpu) {
         this.engine = engine;
         this.arena = arena;
-        this.region = arena.alloc(REGION);
-        if (region == 0) {
-            throw new ProgramFault(0, "arena exhausted: no memory for a " + REGION + "-byte BPF stack");
-        }
-        this.fp0 = region + REGION;
+        this.stack = org.ebpf4j.vm.BpfStack.allocate(arena);
+        this.fp0 = stack.top();
         this.state = new RunState(arena, this, cpu);
     }
 
-    void release() { arena.free(region, REGION); }
+    void release() { stack.release(); }
 
     @Override
     public long callback(RunState st, long funcPtr, long a1, long a2, long a3, long a4, long a5) {

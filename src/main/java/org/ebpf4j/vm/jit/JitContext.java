@@ -13,17 +13,14 @@ import org.ebpf4j.vm.RunState;
  * files of split subprograms. Never shared between threads; a nested run gets a fresh one.
  */
 final class JitContext implements RunState.Host {
-    /** include/linux/filter.h MAX_BPF_STACK. */
-    static final int STACK = 512;
-    /** include/linux/bpf_verifier.h MAX_CALL_FRAMES. */
-    static final int MAX_FRAMES = 8;
+    static final int STACK = org.ebpf4j.vm.BpfStack.STACK;
+    static final int MAX_FRAMES = org.ebpf4j.vm.BpfStack.MAX_FRAMES;
     /** kernel/bpf/verifier.c BPF_MAX_LOOPS: the may_goto budget of one run. */
     static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
-    static final long REGION = (long) STACK * MAX_FRAMES;
 
     final JitCompiler owner;
     final Arena arena;
-    final long region;
+    final org.ebpf4j.vm.BpfStack stack;
     final long fp0;
     final RunState state;
     /** r0-r9 of a split subprogram's frame, one file per frame depth (see {@link ClassGen}). */
@@ -45,15 +42,12 @@ final class JitContext implements RunState.Host {
     JitContext(JitCompiler owner, Arena arena, int cpu) {
         this.owner = owner;
         this.arena = arena;
-        this.region = arena.alloc(REGION);
-        if (region == 0) {
-            throw new ProgramFault(0, "arena exhausted: no memory for a " + REGION + "-byte BPF stack");
-        }
-        this.fp0 = region + REGION;
+        this.stack = org.ebpf4j.vm.BpfStack.allocate(arena);
+        this.fp0 = stack.top();
         this.state = new RunState(arena, this, cpu);
     }
 
-    void release() { arena.free(region, REGION); }
+    void release() { stack.release(); }
 
     /**
      * Called by generated code after a helper asked for a tail call: takes it (the budget is
