@@ -269,8 +269,14 @@ public final class Runtime implements AutoCloseable {
             t.exit();
         }
         bpffs.clear();
-        rcu.close();
+        // the two domains feed each other (a sleepable-held free waits tasks-trace, then a normal
+        // grace period): drain both until neither has work, then stop them, then free the memory
+        do {
+            rcuTasksTrace.barrier();
+            rcu.barrier();
+        } while (!rcuTasksTrace.idle() || !rcu.idle());
         rcuTasksTrace.close();
+        rcu.close();
         arena.close();
     }
 }

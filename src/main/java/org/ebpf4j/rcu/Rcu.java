@@ -255,16 +255,43 @@ public final class Rcu implements AutoCloseable {
         }
     }
 
-    /** Runs what is queued, then stops the worker. */
-    @Override
-    public void close() {
-        barrier();
+    /** True when every callback queued so far has run. */
+    public boolean idle() {
         cbLock.lock();
         try {
-            closed = true;
-            cbQueued.signalAll();
+            return completed == queuedBatches;
         } finally {
             cbLock.unlock();
+        }
+    }
+
+    /**
+     * Runs what is queued, including callbacks that queued more while running (a batched free
+     * re-arms itself), then stops the worker and waits for it, so nothing runs after close.
+     */
+    @Override
+    public void close() {
+        Thread w;
+        while (true) {
+            barrier();
+            cbLock.lock();
+            try {
+                if (completed == queuedBatches) {
+                    closed = true;
+                    cbQueued.signalAll();
+                    w = worker;
+                    break;
+                }
+            } finally {
+                cbLock.unlock();
+            }
+        }
+        if (w != null && w != Thread.currentThread()) {
+            try {
+                w.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -211,6 +211,24 @@ class RcuTest {
         }
     }
 
+    /** A callback that queues another (a batched free re-arming itself) still runs before close returns. */
+    @Test
+    void closeRunsCallbacksQueuedByCallbacks() {
+        Rcu rcu = new Rcu("t");
+        AtomicInteger ran = new AtomicInteger();
+        rcu.callAfterGracePeriod(() -> {
+            ran.incrementAndGet();
+            rcu.callAfterGracePeriod(() -> {
+                ran.incrementAndGet();
+                rcu.callAfterGracePeriod(ran::incrementAndGet);
+            });
+        });
+        rcu.close();
+        assertEquals(3, ran.get());
+        assertTrue(rcu.idle());
+        assertThrows(IllegalStateException.class, () -> rcu.callAfterGracePeriod(ran::incrementAndGet));
+    }
+
     @Test
     void nestingAndMisuseAreCaught() {
         try (Rcu rcu = new Rcu("t")) {
