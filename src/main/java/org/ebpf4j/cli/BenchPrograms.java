@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The programs {@code ebpf4j bench} runs (issue 8), each from the committed objects of
- * {@code examples/bench/} (C beside them, rebuilt by its Makefile).
+ * {@code examples/bench/} (C beside them, rebuilt by {@code make -C examples}).
  */
 final class BenchPrograms {
     private BenchPrograms() {}
