@@ -20,23 +20,30 @@
 static int sys_bpf(int cmd, union bpf_attr *a) { return syscall(__NR_bpf, cmd, a, sizeof(*a)); }
 
 static int load_btf(void) {
-	// [1] int (4 bytes, signed); [2] int[3]
-	struct { struct btf_header h; __u32 t[4 + 3 + 3]; char s[8]; } __attribute__((packed)) b;
+	// [1] int (4 bytes, signed); [2] int[3]; [3] int[500]
+	struct { struct btf_header h; __u32 t[4 + 3 + 3 + 3 + 3]; char s[8]; } __attribute__((packed)) b;
 	memset(&b, 0, sizeof(b));
 	b.h.magic = BTF_MAGIC; b.h.version = BTF_VERSION; b.h.hdr_len = sizeof(b.h);
 	b.h.type_off = 0; b.h.type_len = sizeof(b.t); b.h.str_off = sizeof(b.t); b.h.str_len = 5;
 	b.t[0] = 1; b.t[1] = BTF_KIND_INT << 24; b.t[2] = 4; b.t[3] = BTF_INT_SIGNED << 24 | 32;
 	b.t[4] = 0; b.t[5] = BTF_KIND_ARRAY << 24; b.t[6] = 0; b.t[7] = 1; b.t[8] = 1; b.t[9] = 3;
+	b.t[10] = 0; b.t[11] = BTF_KIND_ARRAY << 24; b.t[12] = 0; b.t[13] = 1; b.t[14] = 1; b.t[15] = 500;
 	memcpy(b.s, "\0int", 5);
 	union bpf_attr a; memset(&a, 0, sizeof(a));
 	a.btf = (__u64)(unsigned long)&b; a.btf_size = sizeof(b.h) + sizeof(b.t) + 5;
 	return sys_bpf(BPF_BTF_LOAD, &a);
 }
 
+static int map_create_t(int type, int btf, int value_size, int max, int flags, int vtype);
+
 static int map_create(int type, int btf, int value_size, int max, int flags) {
+	return map_create_t(type, btf, value_size, max, flags, 2);
+}
+
+static int map_create_t(int type, int btf, int value_size, int max, int flags, int vtype) {
 	union bpf_attr a; memset(&a, 0, sizeof(a));
 	a.map_type = type; a.key_size = 4; a.value_size = value_size; a.max_entries = max; a.map_flags = flags;
-	if (btf >= 0) { a.btf_fd = btf; a.btf_key_type_id = 1; a.btf_value_type_id = 2; }
+	if (btf >= 0) { a.btf_fd = btf; a.btf_key_type_id = 1; a.btf_value_type_id = vtype; }
 	return sys_bpf(BPF_MAP_CREATE, &a);
 }
 
@@ -119,5 +126,17 @@ int main(void) {
 	dump("badlen", IPPROTO_TCP, 1 << 10, one, 1, NLA_HDRLEN + 2);
 	close(tcp); close(udp);
 	dump("closed", IPPROTO_TCP, 1 << 10, one, 1, 0);
+	// three 2000-byte values on one listener: more than NLMSG_GOODSIZE, so the dump grows its skb
+	int big = socket(AF_INET, SOCK_STREAM, 0);
+	if (bind(big, (void *)&lo, sizeof(lo)) || listen(big, 1)) { printf("error sock %d\n", errno); return 1; }
+	gl = sizeof(got); getsockname(big, (void *)&got, &gl); printf("bigport %u\n", ntohs(got.sin_port));
+	static int bigval[500];
+	for (int i = 0; i < 3; i++) {
+		int bm = map_create_t(BPF_MAP_TYPE_SK_STORAGE, btf, 2000, 0, BPF_F_NO_PREALLOC, 3);
+		for (int j = 0; j < 500; j++) bigval[j] = i * 1000 + j;
+		if (bm < 0 || update(bm, big, bigval)) { printf("error big %d\n", errno); return 1; }
+	}
+	dump("big-all", IPPROTO_TCP, 1 << 10, one, 0, 0);
+	close(big);
 	return 0;
 }
