@@ -77,8 +77,8 @@ public final class Netlink {
 
     /**
      * Splits {@code buf} into messages as {@code NLMSG_OK}/{@code NLMSG_NEXT} walk it: stops at
-     * the first header whose length is below 16 or beyond the data. Throws EINVAL (for callers
-     * decoding replies) if bytes remain that are not a whole message.
+     * the first header whose length is below 16 or beyond the data. Throws EINVAL if bytes
+     * remain that are not a whole message (e.g. a datagram read with too small a buffer).
      */
     public static List<Msg> messages(byte[] buf, int length) {
         List<Msg> out = new ArrayList<>();
@@ -94,7 +94,7 @@ public final class Netlink {
             out.add(new Msg(b.getShort(off + 4) & 0xffff, b.getShort(off + 6) & 0xffff, b.getInt(off + 8), b.getInt(off + 12), payload));
             off += align(len);
         }
-        if (off < length && out.isEmpty()) {
+        if (off < length) {
             throw new BpfException(Errno.EINVAL, "netlink: " + (length - off) + " trailing bytes are not a message");
         }
         return out;

@@ -204,6 +204,14 @@ class SockDiagHostCrossCheckTest {
         assertEquals(kernelErrno("notsk"), Errno(w.replies(tcpListen().withStorages(w.arr))));
         assertEquals(kernelErrno("nomap"), Errno(w.replies(tcpListen().withStorages(w.f.btfFd))));
         assertEquals(kernelErrno("badfd"), Errno(w.replies(tcpListen().withStorages(999))));
+        NlBuf b = NlBuf.unbounded();   // the probe's "badlen": one MAP_FD attribute with nla_len 6
+        int msg = b.nlmsgPut(0, 7, InetDiag.SOCK_DIAG_BY_FAMILY, 0, Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP);
+        b.putRaw(tcpListen().fixedPart());
+        int nest = b.nestStart(InetDiag.INET_DIAG_REQ_SK_BPF_STORAGES);
+        b.nlaPut(InetDiag.SK_DIAG_BPF_STORAGE_REQ_MAP_FD, new byte[] {(byte) w.map, 0});
+        b.nestEnd(nest);
+        b.nlmsgEnd(msg);
+        assertEquals(kernelErrno("badlen"), Errno(w.replies(b.bytes())));
         // DONE: the last datagram, alone, header fields but the pid as the kernel's
         List<byte[]> k2 = cases.get("tcp-listen-map");
         List<byte[]> ours = w.replies(tcpListen().withStorages(w.map));
