@@ -275,7 +275,8 @@ public final class SockDiag {
                     if (m.type() == Netlink.NLMSG_ERROR || m.type() == Netlink.NLMSG_DONE) {
                         if (m.error() != 0) {
                             Errno e = Errno.of(m.error());
-                            throw new BpfException(e == null ? Errno.EINVAL : e, "sock_diag dump refused: errno " + m.error());
+                            throw new BpfException(e == null ? Errno.EINVAL : e, "sock_diag: the dump was answered with "
+                                    + (m.type() == Netlink.NLMSG_ERROR ? "NLMSG_ERROR" : "NLMSG_DONE") + " -" + m.error());
                         }
                         return out;
                     }
