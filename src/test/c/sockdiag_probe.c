@@ -138,5 +138,13 @@ int main(void) {
 	}
 	dump("big-all", IPPROTO_TCP, 1 << 10, one, 0, 0);
 	close(big);
+	// 40 listeners without storage: how many 124-byte messages the first datagram holds (NLMSG_GOODSIZE)
+	int many[40];
+	for (int i = 0; i < 40; i++) {
+		many[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (bind(many[i], (void *)&lo, sizeof(lo)) || listen(many[i], 1)) { printf("error sock %d\n", errno); return 1; }
+	}
+	dump("many", IPPROTO_TCP, 1 << 10, one, 0, 0);
+	for (int i = 0; i < 40; i++) close(many[i]);
 	return 0;
 }

@@ -77,7 +77,7 @@ final class InetDiagDump implements InetDiagFill.Ctx {
             int prev = minDumpAlloc;
             err = handlerDump(skb);
             if (skb.len() == 0 && minDumpAlloc > prev) {
-                skb.expand(minDumpAlloc);   // pskb_expand_head(skb, 0, cb->min_dump_alloc)
+                skb.expand(expandedCapacity(skb.capacity(), minDumpAlloc) - skb.capacity());
                 continue;
             }
             break;
@@ -89,6 +89,20 @@ final class InetDiagDump implements InetDiagFill.Ctx {
         int at = skb.nlmsgPut(portid, seq, Netlink.NLMSG_DONE, 4, Netlink.NLM_F_MULTI);
         skb.putU32At(at + Netlink.NLMSG_HDRLEN, ret);
         return new Step(skb.bytes(), true);
+    }
+
+    /** {@code SKB_DATA_ALIGN(sizeof(struct skb_shared_info))} on x86_64. */
+    static final int SHINFO = 320;
+
+    /**
+     * The room of an skb of {@code cap} bytes after {@code pskb_expand_head(skb, 0, ntail)}: the
+     * new buffer is kmalloc'ed for {@code SKB_DATA_ALIGN(cap + ntail)} plus the shared info and the
+     * skb may use all of what kmalloc gave, which here (more than 4 KiB) is the next power of two.
+     */
+    static int expandedCapacity(int cap, int ntail) {
+        long size = ((long) cap + ntail + 63 & ~63L) + SHINFO;
+        long slab = Long.highestOneBit(size - 1) << 1;
+        return (int) Math.min(Integer.MAX_VALUE, slab - SHINFO);
     }
 
     /** The protocol handler's dump loop: stops at the first socket that does not fit. 0 or -ENOENT (no handler). */

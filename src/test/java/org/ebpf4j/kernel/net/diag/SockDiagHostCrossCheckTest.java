@@ -261,6 +261,24 @@ class SockDiagHostCrossCheckTest {
         w.close();
     }
 
+    @Test
+    void firstDatagramHoldsWhatNlmsgGoodsizeHoldsLikeInTheKernel() {
+        List<byte[]> kernel = cases.get("many");   // 40 listeners of the probe (+ the host's own)
+        Model w = new Model();
+        int[] ls = new int[40];
+        for (int i = 0; i < ls.length; i++) {
+            ls[i] = w.f.listener(20000 + i);
+        }
+        List<byte[]> ours = w.replies(tcpListen().withStorages());
+        assertEquals(kernel.get(0).length, ours.get(0).length, "the first datagram, sized NLMSG_GOODSIZE during sendmsg");
+        assertEquals(3, kernel.size());
+        assertEquals(3, ours.size(), "the rest in one datagram sized from the reader's 64 KiB buffer, then DONE");
+        for (int l : ls) {
+            w.f.t.fds().close(l);
+        }
+        w.close();
+    }
+
     private static int Errno(List<byte[]> replies) {
         assertEquals(1, replies.size());
         byte[] m = replies.get(0);

@@ -124,6 +124,27 @@ class SockDiagMsgSizeTest {
     }
 
     @Test
+    void aGrownDatagramKeepsFillingWithTheFollowingSockets() {
+        // pskb_expand_head kmallocs 3776 + 6176 + shinfo = 10272 bytes: a 16 KiB buffer, 16064 usable
+        assertEquals(16064, InetDiagDump.expandedCapacity(SockDiagSocket.NLMSG_GOODSIZE, BIG_MSG));
+        int l = bigListener(9200);   // first: it grows the first datagram
+        int[] small = new int[40];   // 40 x 124 bytes: more than 3776 + 6176 would hold, less than 16064
+        for (int i = 0; i < small.length; i++) {
+            small[i] = f.listener(9201 + i);
+        }
+        int nl = send();
+        SockDiagSocket.Recv r = f.net.diag().recvmsg(f.t, nl, 65536, 0);
+        assertEquals(BIG_MSG + 40 * BARE_MSG, r.datagramLength());
+        assertEquals(41, Netlink.messages(r.data(), r.data().length).size());
+        assertDone(nl);
+        f.t.fds().close(nl);
+        f.t.fds().close(l);
+        for (int s : small) {
+            f.t.fds().close(s);
+        }
+    }
+
+    @Test
     void typedDumpReadsEverythingWhateverTheSizes() {
         int[] ls = {f.listener(9110), bigListener(9111), f.listener(9112), bigListener(9113)};
         List<DiagSock> out = f.net.diag().dump(f.t, InetDiagReq.dump(SockAddr.AF_INET, Socket.IPPROTO_TCP, 1 << 10).withStorages());
