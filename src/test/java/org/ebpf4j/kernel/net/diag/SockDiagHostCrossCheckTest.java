@@ -265,6 +265,7 @@ class SockDiagHostCrossCheckTest {
     void firstDatagramHoldsWhatNlmsgGoodsizeHoldsLikeInTheKernel() {
         List<byte[]> kernel = cases.get("many");   // 40 listeners of the probe (+ the host's own)
         Model w = new Model();
+        w.f.t.fds().close(w.tcp);   // the probe had closed its storage-carrying listener by then
         int[] ls = new int[40];
         for (int i = 0; i < ls.length; i++) {
             ls[i] = w.f.listener(20000 + i);
@@ -276,7 +277,9 @@ class SockDiagHostCrossCheckTest {
         for (int l : ls) {
             w.f.t.fds().close(l);
         }
-        w.close();
+        for (int fd : new int[] {w.udp, w.map, w.map2, w.arr, w.f.btfFd}) {
+            w.f.t.fds().close(fd);
+        }
     }
 
     private static int Errno(List<byte[]> replies) {
