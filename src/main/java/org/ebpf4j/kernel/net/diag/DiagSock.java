@@ -87,16 +87,4 @@ public record DiagSock(int family, int state, SockAddr src, SockAddr dst, long c
         }
         return List.copyOf(out);
     }
-
-    /** One line as {@code ss -e --bpf-maps} would show it: state, addresses, then each map id and value in hex. */
-    public String ssLine() {
-        StringBuilder sb = new StringBuilder(org.ebpf4j.kernel.net.TcpState.name(state)).append(' ')
-                .append(src).append(' ').append(dst).append(" cookie:").append(cookie);
-        if (storages != null) {
-            for (Storage s : storages) {
-                sb.append(' ').append(s);
-            }
-        }
-        return sb.toString();
-    }
 }

@@ -163,6 +163,21 @@ class SockDiagStorageTest {
     }
 
     @Test
+    void skmeminfoOptmemIsWhatTheStorageIsChargedTo() {   // §1.9: elements and storage are charged to sk_omem_alloc
+        int m = f.skStorage();
+        int l = f.listener(8010);
+        InetDiagReq req = new InetDiagReq(SockAddr.AF_INET, Socket.IPPROTO_TCP, InetDiag.ext(InetDiag.INET_DIAG_SKMEMINFO), 1 << 10, null);
+        assertEquals(0, DiagFixture.byPort(f.net.diag().dump(f.t, req), 8010).skmeminfo()[InetDiag.SK_MEMINFO_OPTMEM]);
+        f.store(m, l, DiagFixture.le(1, 2, 3));
+        int charged = org.ebpf4j.map.storage.LocalStorage.KERNEL_SIZE + org.ebpf4j.map.storage.LocalStorageElem.KERNEL_SIZE + 12;
+        DiagSock s = DiagFixture.byPort(f.net.diag().dump(f.t, req), 8010);
+        assertEquals(InetDiag.SK_MEMINFO_VARS, s.skmeminfo().length);
+        assertEquals(charged, s.skmeminfo()[InetDiag.SK_MEMINFO_OPTMEM]);
+        assertNull(s.storages(), "no storage attribute was asked for");
+        close(l, m);
+    }
+
+    @Test
     void storageNestBytesAreTheKernels() {
         // Captured on Linux 6.18 x86_64 for a 12-byte value 11111111 22222222 33333333 in map id 0x67b:
         // 2000 1480 | 1c00 0180 | 0800 0200 7b060000 | 1000 0300 <12 bytes>: nested flags set, no PAD attribute.
