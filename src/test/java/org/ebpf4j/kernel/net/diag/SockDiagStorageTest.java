@@ -178,6 +178,22 @@ class SockDiagStorageTest {
     }
 
     @Test
+    void ipv6ListenersAreDumpedByAnInet6RequestOnly() {
+        int m = f.skStorage();
+        int l6 = f.net.socket(f.t, SockAddr.AF_INET6, Socket.SOCK_STREAM, 0);
+        f.net.bind(f.t, l6, SockAddr.parse("[::1]:8011"));
+        f.net.listen(f.t, l6, 1);
+        f.store(m, l6, DiagFixture.le(6, 6, 6));
+        assertNull(DiagFixture.byPort(f.dumpListeners(m), 8011), "not in an AF_INET dump");
+        List<DiagSock> v6 = f.net.diag().dump(f.t, InetDiagReq.dump(SockAddr.AF_INET6, Socket.IPPROTO_TCP, 1 << 10).withStorages(m));
+        DiagSock s = DiagFixture.byPort(v6, 8011);
+        assertEquals(SockAddr.AF_INET6, s.family());
+        assertEquals(SockAddr.parse("[::1]:8011"), s.src());
+        assertArrayEquals(DiagFixture.le(6, 6, 6), s.storages().get(0).value());
+        close(l6, m);
+    }
+
+    @Test
     void storageNestBytesAreTheKernels() {
         // Captured on Linux 6.18 x86_64 for a 12-byte value 11111111 22222222 33333333 in map id 0x67b:
         // 2000 1480 | 1c00 0180 | 0800 0200 7b060000 | 1000 0300 <12 bytes>: nested flags set, no PAD attribute.
