@@ -22,6 +22,7 @@ public final class ScenarioRunner implements AutoCloseable {
     private final ProgSteps progSteps;
     private final MapSteps mapSteps;
     private final SocketSteps socketSteps;
+    private final DiagSteps diagSteps;
 
     /** A runner whose relative object paths resolve against the working directory. */
     public ScenarioRunner() { this(Path.of("")); }
@@ -32,6 +33,7 @@ public final class ScenarioRunner implements AutoCloseable {
         this.progSteps = new ProgSteps(w);
         this.mapSteps = new MapSteps(w);
         this.socketSteps = new SocketSteps(w);
+        this.diagSteps = new DiagSteps(w);
     }
 
     /** Runs every step, handing each outcome to {@code sink} as it completes; returns them all. */
@@ -133,6 +135,7 @@ public final class ScenarioRunner implements AutoCloseable {
             case "test-run" -> { return progSteps.testRun(s, msg); }
             case "map" -> { return mapSteps.map(s, msg); }
             case "socket" -> { return socketSteps.socket(s, msg); }
+            case "ss" -> { return diagSteps.ss(s, msg); }
             case "sysctl" -> { return sysctl(s, msg); }
             case "close" -> {
                 return w.sockets.containsKey(s.name()) ? socketSteps.op(s, msg) : progSteps.close(s, msg);

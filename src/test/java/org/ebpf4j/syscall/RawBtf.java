@@ -8,12 +8,12 @@ import java.nio.ByteOrder;
  * A tiny raw-BTF writer for syscall tests (include/uapi/linux/btf.h): ints, structs, pointers and tags.
  * Type ids are handed out in call order starting at 1.
  */
-final class RawBtf {
+public final class RawBtf {
     private final ByteArrayOutputStream types = new ByteArrayOutputStream();
     private final ByteArrayOutputStream strings = new ByteArrayOutputStream();
     private int next = 1;
 
-    RawBtf() { strings.write(0); }
+    public RawBtf() { strings.write(0); }
 
     private int str(String s) {
         int off = strings.size();
@@ -25,7 +25,7 @@ final class RawBtf {
     private void u32(int v) { types.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array()); }
 
     /** BTF_KIND_INT, signed, {@code size} bytes. */
-    int integer(String name, int size) {
+    public int integer(String name, int size) {
         u32(str(name));
         u32(1 << 24);
         u32(size);
@@ -34,7 +34,7 @@ final class RawBtf {
     }
 
     /** BTF_KIND_STRUCT; members as (name, type id, byte offset) triples. */
-    int struct(String name, int size, Object... members) {
+    public int struct(String name, int size, Object... members) {
         u32(str(name));
         u32((4 << 24) | members.length / 3);
         u32(size);
@@ -71,7 +71,7 @@ final class RawBtf {
         return next++;
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
         byte[] t = types.toByteArray();
         byte[] s = strings.toByteArray();
         ByteBuffer b = ByteBuffer.allocate(24 + t.length + s.length).order(ByteOrder.LITTLE_ENDIAN);

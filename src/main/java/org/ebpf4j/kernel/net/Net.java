@@ -48,6 +48,7 @@ public final class Net {
     private final Tcp tcp;
     private final Sockopts sockopts;
     private final SockoptHooks sockoptHooks;
+    private final org.ebpf4j.kernel.net.diag.SockDiag diag = new org.ebpf4j.kernel.net.diag.SockDiag(this);
     private final AtomicLong cookies = new AtomicLong();
     private final Map<Long, List<Socket>> ports = new HashMap<>();
     private final Map<Long, Socket> mirrors = new ConcurrentHashMap<>();
@@ -69,6 +70,9 @@ public final class Net {
     public Runtime runtime() { return runtime; }
 
     public CgroupTree cgroups() { return cgroups; }
+
+    /** NETLINK_SOCK_DIAG of this namespace ({@code ss}'s view: sockets with their SK_STORAGE values). */
+    public org.ebpf4j.kernel.net.diag.SockDiag diag() { return diag; }
 
     Arena arena() { return runtime.arena(); }
 
@@ -99,8 +103,11 @@ public final class Net {
      */
     public int socket(Task task, int family, int type, int protocol) {
         task.syscall(SyscallNr.SOCKET, family, type, protocol);
+        if (family == org.ebpf4j.kernel.net.diag.Netlink.AF_NETLINK) {
+            return diag.socket(task, type, protocol);
+        }
         if (family != SockAddr.AF_INET && family != SockAddr.AF_INET6) {
-            throw new BpfException(Errno.EAFNOSUPPORT, "socket: family " + family + " (only AF_INET 2 and AF_INET6 10)");
+            throw new BpfException(Errno.EAFNOSUPPORT, "socket: family " + family + " (only AF_INET 2, AF_INET6 10 and AF_NETLINK 16)");
         }
         int t = type & 0xf;   // SOCK_NONBLOCK/SOCK_CLOEXEC are flags above
         if (t != Socket.SOCK_STREAM && t != Socket.SOCK_DGRAM) {

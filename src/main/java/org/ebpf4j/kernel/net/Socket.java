@@ -127,6 +127,34 @@ public final class Socket extends KernelObject implements SkStorageOwner {
     /** {@code bpf_sock_ops_cb_flags}. */
     public synchronized int cbFlags() { return cbFlags; }
 
+    /**
+     * {@code sk->sk_uid}: the creator's uid (65534, the overflow uid, once the creator is
+     * reaped, as {@code bpf_get_socket_uid} answers here), or 0 for a socket made without a
+     * {@code struct socket}.
+     */
+    public int uid() {
+        if (skUid >= 0) {
+            return skUid;
+        }
+        org.ebpf4j.kernel.Task t = net.runtime().task(ownerPid);
+        return t == null ? 65534 : t.uid();
+    }
+
+    /** {@code sk_max_ack_backlog} (listen(2)'s backlog, clamped). */
+    public synchronized int backlog() { return backlog; }
+
+    /** {@code SO_PRIORITY}. */
+    public synchronized int priority() { return priority; }
+
+    /** {@code sk->sk_shutdown & RCV_SHUTDOWN}: the peer closed its side (TCP). */
+    public synchronized boolean shutdownRead() { return shutdownRead; }
+
+    /**
+     * Whether the socket is in its protocol's lookup table, which is what sock_diag walks
+     * ({@code udp_table}, TCP's listening and established hashes): bound and not released.
+     */
+    public synchronized boolean hashed() { return local != null && !released; }
+
     /** Datagrams (or segments) waiting to be read. */
     public synchronized int queued() { return rcvq.size(); }
 

@@ -15,6 +15,8 @@ public final class SyscallNr {
     public static final int ACCEPT = 43;
     public static final int SENDTO = 44;
     public static final int RECVFROM = 45;
+    public static final int SENDMSG = 46;
+    public static final int RECVMSG = 47;
     public static final int BIND = 49;
     public static final int LISTEN = 50;
     public static final int GETSOCKNAME = 51;

@@ -314,6 +314,27 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         return delete(o);
     }
 
+    /**
+     * A copy of {@code e}'s value as {@code diag_get} (net/core/bpf_sk_storage.c) makes it:
+     * {@code copy_map_value_locked} under the value's spin lock when the map has one, else
+     * {@code copy_map_value}; the lock word reads as zeroes.
+     */
+    final byte[] copyValueLockedIfAny(LocalStorageElem e) {
+        byte[] out = new byte[attr.valueSize()];
+        long off = arena.offset(e.data, out.length);
+        if (lockOff >= 0) {
+            MapValues.lock(arena, e.data + lockOff);
+            try {
+                MapValues.copyOut(mem, off, out, 0, out.length, lockOff);
+            } finally {
+                MapValues.unlock(arena, e.data + lockOff);
+            }
+        } else {
+            MapValues.copyOut(mem, off, out, 0, out.length, -1);
+        }
+        return out;
+    }
+
     // ---- syscall path ----
 
     @Override
