@@ -30,9 +30,10 @@ import org.ebpf4j.vm.verifier.CtxRules;
  * @param func     whether the target is a FUNC (a trampoline's) rather than a raw tracepoint
  * @param retSlot  whether the context has the return value after the arguments (fexit, fmod_ret, lsm)
  * @param retVoid  whether the function returns void
+ * @param lsm      whether the program is an LSM program (its return slot is in [-MAX_ERRNO, 0])
  */
 public record AttachBtf(int btfId, String funcName, int nargs, List<String> args, boolean func, boolean retSlot,
-                        boolean retVoid) {
+                        boolean retVoid, boolean lsm) {
     /** {@code BTF_TRACE_PREFIX}. */
     static final String BTF_TRACE_PREFIX = "btf_trace_";
     /** kernel/bpf/bpf_lsm.c: every hook's BPF function is {@code bpf_lsm_<hook>}. */
@@ -60,7 +61,7 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
         for (int i = 0; i < nargs; i++) {
             a.add("");
         }
-        return new AttachBtf(btfId, name, nargs, a, false, false, true);
+        return new AttachBtf(btfId, name, nargs, a, false, false, true, false);
     }
 
     /** Whether {@code type}/{@code eat} attach through a trampoline to a FUNC named by attach_btf_id. */
@@ -139,7 +140,7 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
                 throw new VerifierException(0, "attach_btf_id " + btfId + " points to wrong type name " + tname);
             }
         }
-        return new AttachBtf(btfId, tname, args.size(), args, true, eat != AttachType.TRACE_FENTRY, retVoid);
+        return new AttachBtf(btfId, tname, args.size(), args, true, eat != AttachType.TRACE_FENTRY, retVoid, type == ProgType.LSM);
     }
 
     /** null for a scalar argument, the struct's name for a pointer to a struct, "" for another pointer. */
@@ -175,6 +176,11 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
                     return Field.SCALAR;   // the return value: fmod_ret only on int returns, checked at attach
                 }
                 return args.get(arg) == null ? Field.SCALAR : Field.BTF_ID;
+            }
+
+            @Override public long[] scalarRange(int off) {
+                // bpf_lsm_get_retval_range: an int hook's value is 0 or -errno (void hooks have none)
+                return lsm && !retVoid && off == 8 * nargs ? new long[] {-MAX_ERRNO, 0} : null;
             }
 
             @Override public String btfStruct(int off) {
