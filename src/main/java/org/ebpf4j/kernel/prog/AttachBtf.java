@@ -107,7 +107,7 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
      * fmod_ret only on an error-injectable function; then for LSM ({@code bpf_lsm_verify_prog}) a
      * GPL-compatible license and a {@code bpf_lsm_} hook.
      */
-    static AttachBtf resolveFunc(Btf kernel, ProgType type, AttachType eat, int btfId, boolean sleepable, boolean gpl) {
+    public static AttachBtf resolveFunc(Btf kernel, ProgType type, AttachType eat, int btfId, boolean sleepable, boolean gpl) {
         BtfType t = named(kernel, btfId);
         if (!(t instanceof BtfType.Func f)) {
             throw new VerifierException(0, "attach_btf_id " + btfId + " is not a function");
@@ -165,7 +165,7 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
      * arguments (and the return value where there is one); a pointer-to-struct argument loads as
      * PTR_TO_BTF_ID of that struct, everything else as a scalar.
      */
-    CtxRules ctxRules() {
+    public CtxRules ctxRules() {
         return new CtxRules() {
             @Override public Field check(int off, int size, boolean write) {
                 if (write || off < 0 || off % 8 != 0 || off + size > ctxBytes() || size > 8) {
