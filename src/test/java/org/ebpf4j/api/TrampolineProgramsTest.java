@@ -210,4 +210,28 @@ class TrampolineProgramsTest {
         assertFalse(org.ebpf4j.kernel.prog.ProgTypes.allowsHelper(org.ebpf4j.uapi.ProgType.TRACING,
                 org.ebpf4j.uapi.AttachType.TRACE_RAW_TP, 183, "sys_enter"));
     }
+
+    /**
+     * bpf_sk_storage_free runs for every destructed socket (__sk_destruct). Deviation: the sk
+     * argument is the socket's identity for the sk storage helpers (its bpf_sock mirror), not a
+     * struct sock laid out as the model BTF says, so its fields are not asserted here.
+     */
+    @Test
+    void fentryOnSkStorageFree() {
+        Task t = rt.spawn("app", 0, 0);
+        try (BpfObject o = load("tramp_sk_free")) {
+            Link l = o.program("on_free").attach();
+            int fd = rt.net().socket(t, SockAddr.AF_INET6, 2, 0);
+            rt.net().close(t, fd);
+            rt.barrier();
+            byte[] v = bss(o, "tramp_sk.bss");
+            assertEquals(1, le64(v, 0), "one socket destructed");
+            l.close();
+            rt.barrier();
+            int fd2 = rt.net().socket(t, SockAddr.AF_INET, 2, 0);
+            rt.net().close(t, fd2);
+            rt.barrier();
+            assertEquals(1, le64(bss(o, "tramp_sk.bss"), 0), "detached: not counted");
+        }
+    }
 }
