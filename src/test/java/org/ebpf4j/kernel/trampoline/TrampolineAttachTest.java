@@ -207,4 +207,25 @@ class TrampolineAttachTest {
         rt.barrier();
         assertTrue(bpf.mapCreate(task, array) > 0);
     }
+
+    /** security_socket_post_create (__sock_create) and security_socket_connect (__sys_connect) refuse with the program's errno. */
+    @Test
+    void lsmOnSocketCreateAndConnect() {
+        List<Insn> eacces = Asm.program().mov64(Reg.R0, -13).exit().build();
+        var net = rt.net();
+        int create = load(ProgType.LSM, AttachType.LSM_MAC, "bpf_lsm_socket_post_create", eacces);
+        int l1 = bpf.linkCreate(task, Attrs.LinkCreate.of(create, 0, AttachType.LSM_MAC.value()));
+        assertEquals(Errno.EACCES, assertThrows(BpfException.class,
+                () -> net.socket(task, org.ebpf4j.kernel.net.SockAddr.AF_INET, 2, 0)).errno());
+        task.fds().close(l1);
+        rt.barrier();
+        int fd = net.socket(task, org.ebpf4j.kernel.net.SockAddr.AF_INET, 2, 0);
+        int connect = load(ProgType.LSM, AttachType.LSM_MAC, "bpf_lsm_socket_connect", eacces);
+        int l2 = bpf.linkCreate(task, Attrs.LinkCreate.of(connect, 0, AttachType.LSM_MAC.value()));
+        var to = org.ebpf4j.kernel.net.SockAddr.parse("127.0.0.1:9");
+        assertEquals(Errno.EACCES, assertThrows(BpfException.class, () -> net.connect(task, fd, to)).errno());
+        task.fds().close(l2);
+        rt.barrier();
+        net.connect(task, fd, to);   // UDP: records the peer
+    }
 }
