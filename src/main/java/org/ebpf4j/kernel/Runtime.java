@@ -46,6 +46,9 @@ public final class Runtime implements AutoCloseable {
     private final org.ebpf4j.btf.Btf kernelBtf;
     private final org.ebpf4j.kernel.task.KernelMirrors mirrors;
     private final org.ebpf4j.kernel.trace.Tracepoints tracepoints;
+    private final org.ebpf4j.kernel.trampoline.Trampolines trampolines;
+    private final org.ebpf4j.kernel.trampoline.Lsm lsm;
+    private final org.ebpf4j.kernel.trampoline.TestFunctions testFunctions;
     private final org.ebpf4j.kernel.prog.ProgEnv progs;
     /** {@code current->bpf_ctx}'s legacy-storage part: what bpf_get_local_storage reads during a cgroup run. */
     private final org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx = new org.ebpf4j.map.storage.CgroupStorageRunCtx();
@@ -65,11 +68,17 @@ public final class Runtime implements AutoCloseable {
         this.kernelBtf = org.ebpf4j.btf.Btf.modelKernel();
         this.mirrors = new org.ebpf4j.kernel.task.KernelMirrors(arena, rcu, cgroups, kernelBtf);
         this.tracepoints = new org.ebpf4j.kernel.trace.Tracepoints(this);
+        // the trampolines of the modelled kernel functions, and the call sites below the kernel layer
+        this.trampolines = new org.ebpf4j.kernel.trampoline.Trampolines(this);
+        org.ebpf4j.map.storage.StorageProbes.of(mapRegistry).setUpdate(trampolines.of("bpf_local_storage_update"));
+        this.lsm = new org.ebpf4j.kernel.trampoline.Lsm(this);
+        this.testFunctions = new org.ebpf4j.kernel.trampoline.TestFunctions(this);
         this.progs = new org.ebpf4j.kernel.prog.ProgEnv(this);   // it reads the fields above
         // init_net, and the helpers of the socket and cgroup hooks in the one helper table
         // (which program type may call which is ProgTypes' business, as get_func_proto's).
         this.net = new org.ebpf4j.kernel.net.Net(this, cgroups);
         new org.ebpf4j.kernel.net.NetHelpers(net).registerInto(progs.helpers());
+        new org.ebpf4j.kernel.trampoline.FuncArgHelpers(arena).registerInto(progs.helpers());
         this.sysctl = new org.ebpf4j.kernel.sysctl.Sysctl(this);
         sysctl.helpers().registerInto(progs.helpers());
     }
@@ -167,6 +176,15 @@ public final class Runtime implements AutoCloseable {
 
     /** The raw tracepoints ({@code sys_enter}) tracing programs attach to. */
     public org.ebpf4j.kernel.trace.Tracepoints tracepoints() { return tracepoints; }
+
+    /** The BPF trampolines of the modelled kernel functions (fentry/fexit/fmod_ret/lsm). */
+    public org.ebpf4j.kernel.trampoline.Trampolines trampolines() { return trampolines; }
+
+    /** The security hooks BPF LSM programs attach to ({@code security_*} → {@code bpf_lsm_*}). */
+    public org.ebpf4j.kernel.trampoline.Lsm lsm() { return lsm; }
+
+    /** net/bpf/test_run.c's traced test functions and {@code bpf_prog_test_run_tracing}. */
+    public org.ebpf4j.kernel.trampoline.TestFunctions testFunctions() { return testFunctions; }
 
     /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
     public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }
