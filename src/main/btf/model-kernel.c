@@ -214,6 +214,60 @@ struct sock {
 	void *sk_user_data;
 };
 
+/* include/linux/fs.h, include/linux/dcache.h (Linux 6.18): the VFS objects the filesystem model
+ * mirrors (kernel.fs); struct inode is what bpf_inode_storage_get/delete take. */
+typedef unsigned short umode_t;
+typedef unsigned int fmode_t;
+typedef long long loff_t;
+
+struct inode {
+	umode_t i_mode;
+	unsigned short i_opflags;
+	kuid_t i_uid;
+	kgid_t i_gid;
+	unsigned int i_flags;
+	unsigned long i_ino;
+	union {
+		const unsigned int i_nlink;
+		unsigned int __i_nlink;
+	};
+	loff_t i_size;
+	atomic_t i_count;
+	void *i_security;
+};
+
+struct qstr {
+	union {
+		struct {
+			u32 hash;
+			u32 len;
+		};
+		u64 hash_len;
+	};
+	const unsigned char *name;
+};
+
+struct dentry {
+	unsigned int d_flags;
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct inode *d_inode;
+};
+
+struct vfsmount;
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+	unsigned int f_flags;
+	fmode_t f_mode;
+};
+
 /*
  * Roots: functions whose prototypes name every type above keep them all in .BTF (BPF
  * functions take at most five arguments, hence two). Never called; they exist for their BTF.
@@ -236,6 +290,12 @@ __attribute__((used, noinline)) int ebpf4j_model_pointee_types(struct css_set *c
 		enum sock_type type)
 {
 	return type;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_fs_types(struct inode *inode,
+		struct dentry *dentry, struct file *file, struct path *path)
+{
+	return 0;
 }
 
 __attribute__((used, noinline)) int ebpf4j_model_trace_types(btf_trace_sys_enter enter,
