@@ -80,7 +80,7 @@ class StorageHelperLoadTest {
         int tInt = b.integer("int", 4);
         int tVal = b.struct("v8", 8, "a", tInt, 0, "b", tInt, 4);
         int btfFd = bpf.btfLoad(t, BtfLoadAttr.of(b.bytes()));
-        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE}) {
+        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE, MapType.INODE_STORAGE}) {
             int mapFd = bpf.mapCreate(t, MapCreateAttr.of(type, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
             BpfException e = assertErrno(Errno.EINVAL, () -> load(lookup(mapFd), 0));
             assertMessage(e, "cannot pass map_type " + type.value() + " into func bpf_map_lookup_elem#1");

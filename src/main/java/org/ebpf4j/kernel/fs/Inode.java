@@ -16,7 +16,7 @@ import org.ebpf4j.map.storage.LocalStorage;
  *
  * <p>The BPF LSM blob ({@code bpf_inode(inode)}) exists only if the BPF LSM was active when the
  * inode was allocated ({@code lsm_inode_alloc}); {@link #bpfStorage()} is then its
- * {@code storage} pointer, else null. Counts change under the filesystem's lock and are read without it.
+ * {@code storage} pointer; without one it stays null forever. Counts change under the filesystem's lock and are read without it.
  */
 public final class Inode implements InodeStorageOwner {
     /** {@code S_IFDIR}, {@code S_IFREG} (include/uapi/linux/stat.h). */
@@ -24,8 +24,10 @@ public final class Inode implements InodeStorageOwner {
 
     private final long ino;
     private final int mode;
-    /** {@code bpf_inode(inode)->storage}, or null when there is no blob. */
-    private final AtomicReference<LocalStorage> blob;
+    /** {@code bpf_inode(inode) != NULL}. */
+    private final boolean blob;
+    /** {@code bpf_inode(inode)->storage}; stays null when there is no blob (INODE_STORAGE refuses such inodes). */
+    private final AtomicReference<LocalStorage> storage = new AtomicReference<>();
     final InodeMirror mirror;
     /** Directory entries (dentries of the children), null for a regular file. */
     final Map<String, Inode> children;
@@ -36,7 +38,7 @@ public final class Inode implements InodeStorageOwner {
     Inode(long ino, int mode, boolean bpfLsm, InodeMirror mirror) {
         this.ino = ino;
         this.mode = mode;
-        this.blob = bpfLsm ? new AtomicReference<>() : null;
+        this.blob = bpfLsm;
         this.mirror = mirror;
         this.children = (mode & S_IFDIR) != 0 ? new TreeMap<>() : null;
     }
@@ -62,10 +64,10 @@ public final class Inode implements InodeStorageOwner {
     public boolean evicted() { return evicted; }
 
     @Override
-    public boolean hasBpfBlob() { return blob != null; }
+    public boolean hasBpfBlob() { return blob; }
 
     @Override
-    public AtomicReference<LocalStorage> bpfStorage() { return blob; }
+    public AtomicReference<LocalStorage> bpfStorage() { return storage; }
 
     /**
      * {@code bpf_inode_storage_get} creates only while {@code atomic_read(&inode->i_count)} is
