@@ -115,4 +115,46 @@ class StorageHelperLoadTest {
         loadsAndCloses(lookup(hash), BPF_F_SLEEPABLE);
         t.fds().close(hash);
     }
+
+    /** {@code v = bpf_inode_storage_get(map, NULL, NULL, F_CREATE); bpf_inode_storage_delete(map, NULL); return 0;} */
+    static List<Insn> inodeStorage(int mapFd) {
+        return Asm.program()
+                .ldMapFd(Reg.R1, mapFd).mov64(Reg.R2, 0).mov64(Reg.R3, 0).mov64(Reg.R4, 1).call(145)
+                .ldMapFd(Reg.R1, mapFd).mov64(Reg.R2, 0).call(146)
+                .mov64(Reg.R0, 0).exit().build();
+    }
+
+    /**
+     * spec §2.3: {@code bpf_inode_storage_get/delete} are in {@code bpf_lsm_func_proto} only:
+     * an LSM program may call them (arg2 is ARG_PTR_TO_BTF_ID_OR_NULL, so a NULL inode loads),
+     * any other type gets check_helper_call's "program of this type cannot use helper"; and
+     * check_map_func_compatibility pairs INODE_STORAGE with exactly these two helpers.
+     */
+    @Test
+    void inodeStorageHelpersOnlyInLsmPrograms() {
+        RawBtf b = new RawBtf();
+        int tInt = b.integer("int", 4);
+        int tVal = b.struct("v8", 8, "a", tInt, 0, "b", tInt, 4);
+        int btfFd = bpf.btfLoad(t, BtfLoadAttr.of(b.bytes()));
+        int inode = bpf.mapCreate(t, MapCreateAttr.of(MapType.INODE_STORAGE, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
+        int task = bpf.mapCreate(t, MapCreateAttr.of(MapType.TASK_STORAGE, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
+        int lsm = bpf.progLoad(t, ProgLoadAttr.of(ProgType.LSM.value(), inodeStorage(inode), "GPL")
+                .withExpectedAttachType(org.ebpf4j.uapi.AttachType.LSM_MAC.value()));
+        t.fds().close(lsm);
+        for (ProgType type : new ProgType[] {ProgType.CGROUP_SKB, ProgType.KPROBE, ProgType.TRACING, ProgType.SCHED_CLS}) {
+            BpfException e = assertErrno(Errno.EINVAL, () -> bpf.progLoad(t, ProgLoadAttr.of(type.value(), inodeStorage(inode), "GPL")));
+            assertMessage(e, "program of this type cannot use helper bpf_inode_storage_get#145");
+        }
+        BpfException e = assertErrno(Errno.EINVAL, () -> bpf.progLoad(t, ProgLoadAttr.of(ProgType.LSM.value(), inodeStorage(task), "GPL")
+                .withExpectedAttachType(org.ebpf4j.uapi.AttachType.LSM_MAC.value())));
+        assertMessage(e, "cannot pass map_type 29 into func bpf_inode_storage_get#145");
+        List<Insn> taskGet = Asm.program().ldMapFd(Reg.R1, inode).mov64(Reg.R2, 0).mov64(Reg.R3, 0).mov64(Reg.R4, 0)
+                .call(156).mov64(Reg.R0, 0).exit().build();
+        e = assertErrno(Errno.EINVAL, () -> bpf.progLoad(t, ProgLoadAttr.of(ProgType.LSM.value(), taskGet, "GPL")
+                .withExpectedAttachType(org.ebpf4j.uapi.AttachType.LSM_MAC.value())));
+        assertMessage(e, "cannot pass map_type 28 into func bpf_task_storage_get#156");
+        t.fds().close(inode);
+        t.fds().close(task);
+        t.fds().close(btfFd);
+    }
 }
