@@ -300,4 +300,20 @@ class InodeStorageTest {
         closeAll(mfd, btfFd);
         settle();
     }
+
+    @Test
+    void infoByFdDescribesTheMap() {   // §1.14, §3.6
+        int m = create();
+        org.ebpf4j.kernel.MapInfo info = (org.ebpf4j.kernel.MapInfo) bpf.objGetInfoByFd(t, m);
+        assertEquals(MapType.INODE_STORAGE, info.type());
+        assertEquals(4, info.keySize());
+        assertEquals(8, info.valueSize());
+        assertEquals(0, info.maxEntries());
+        assertEquals(MapFlags.BPF_F_NO_PREALLOC, info.mapFlags());
+        assertEquals(tInt, info.btfKeyTypeId());
+        assertEquals(tVal8, info.btfValueTypeId());
+        assertEquals(128 + 8, map(m).elemSize(), "elem_size = sizeof(bpf_local_storage_elem) + value_size");
+        closeAll(m, btfFd);
+        settle();
+    }
 }
