@@ -237,27 +237,19 @@ struct inode {
 };
 
 struct qstr {
-	union {
-		struct {
-			u32 hash;
-			u32 len;
-		};
-		u64 hash_len;
-	};
+	u32 hash;
+	u32 len;
 	const unsigned char *name;
 };
 
 struct dentry {
-	unsigned int d_flags;
 	struct dentry *d_parent;
 	struct qstr d_name;
 	struct inode *d_inode;
 };
 
-struct vfsmount;
-
 struct path {
-	struct vfsmount *mnt;
+	void *mnt;
 	struct dentry *dentry;
 };
 

@@ -40,6 +40,8 @@ public final class Fs {
     private final Inode root;
     /** The one inode of every anon_inode file (BPF objects): fs/anon_inodes.c's {@code anon_inode_inode}. */
     private final Inode anon;
+    private final VfsStructs vfs;
+    private volatile SecurityHooks security = SecurityHooks.NONE;
     private long nextIno = 1;
 
     /** Where the filesystem tells the rest of the kernel about inodes: the mirror table and grace periods. */
@@ -59,6 +61,7 @@ public final class Fs {
         this.layout = InodeMirror.Layout.of(kernelBtf);
         this.bpfLsm = bpfLsm;
         this.hooks = hooks;
+        this.vfs = new VfsStructs(arena, kernelBtf);
         synchronized (this) {
             this.root = newInode(Inode.S_IFDIR | 0755);
             root.nlink = 2;
@@ -70,6 +73,9 @@ public final class Fs {
             anon.mirror.setCounts(1, 1);
         }
     }
+
+    /** Installs the LSM hooks the operations call ({@link SecurityHooks#NONE}: allow all). */
+    public void setSecurityHooks(SecurityHooks hooks) { this.security = hooks == null ? SecurityHooks.NONE : hooks; }
 
     /** Whether the BPF LSM is active: new inodes get a blob. */
     public boolean bpfLsm() { return bpfLsm; }
@@ -135,6 +141,10 @@ public final class Fs {
                     throw new BpfException(Errno.ENOTDIR, "open " + path + ": O_DIRECTORY on a file");
                 }
             }
+            if ((flags & O_PATH) == 0) {   // do_dentry_open: O_PATH files skip security_file_open
+                refuse(vfs.withDentry(last(path), ino, true, flags, fmode(flags),
+                        (d, file) -> security.fileOpen(task, file)), "open " + path);
+            }
             ihold(ino);
             f = new OpenFile(this, ino, flags);
         }
@@ -174,6 +184,9 @@ public final class Fs {
             if (victim.isDir()) {
                 throw new BpfException(Errno.EISDIR, "unlink " + path + ": a directory");
             }
+            Inode parent = dir;
+            refuse(vfs.withDentry(name, victim, false, 0, 0, (d, f) -> security.inodeUnlink(task, parent.address(), d)),
+                    "unlink " + path);
             dir.children.remove(name);
             victim.nlink--;
             victim.mirror.setCounts(victim.nlink, victim.count);
@@ -205,6 +218,9 @@ public final class Fs {
             if (replaced != null && replaced.isDir() && !replaced.children.isEmpty()) {
                 throw new BpfException(Errno.ENOTEMPTY, "rename " + from + " -> " + to + ": target not empty");
             }
+            Inode newInode = replaced;
+            refuse(vfs.withDentry(last(from), moving, false, 0, 0, (od, x) -> vfs.withDentry(last(to), newInode, false, 0, 0,
+                    (nd, y) -> security.inodeRename(task, odir.address(), od, ndir.address(), nd))), "rename " + from + " -> " + to);
             odir.children.remove(last(from));
             ndir.children.put(last(to), moving);
             if (replaced != null) {
@@ -214,6 +230,39 @@ public final class Fs {
         }
         if (replaced != null) {
             iput(replaced);
+        }
+    }
+
+    /**
+     * execve(2) of {@code path} by {@code task}, as far as files go: the executable is opened
+     * ({@code do_open_execat}: {@code security_file_open} fires, refusal fails the exec) and
+     * becomes the task's {@code mm->exe_file}, holding the inode until the next exec or exit.
+     * ENOENT; EACCES for a directory.
+     */
+    public Inode exec(Task task, String path) {
+        OpenFile f;
+        synchronized (this) {
+            Inode ino = lookup(path);
+            if (ino == null) {
+                throw new BpfException(Errno.ENOENT, "execve " + path + ": no such file");
+            }
+            if (ino.isDir()) {
+                throw new BpfException(Errno.EACCES, "execve " + path + ": a directory");
+            }
+            refuse(vfs.withDentry(last(path), ino, true, O_RDONLY, File.FMODE_READ,
+                    (d, file) -> security.fileOpen(task, file)), "execve " + path);
+            ihold(ino);
+            f = new OpenFile(this, ino, O_RDONLY);
+        }
+        task.setExeFile(f);
+        return f.inode();
+    }
+
+    /** A hook's refusal as the operation's failure: its errno (EPERM for one the model cannot name). */
+    private static void refuse(int err, String what) {
+        if (err != 0) {
+            Errno e = Errno.of(err);
+            throw new BpfException(e == null ? Errno.EPERM : e, what + ": refused by an LSM hook");
         }
     }
 
