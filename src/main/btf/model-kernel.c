@@ -322,3 +322,86 @@ __attribute__((used, noinline)) struct cgroup *bpf_cgroup_acquire(struct cgroup 
 {
 	return cgrp;
 }
+
+/*
+ * Functions BPF trampolines attach to (fentry/fexit/fmod_ret, kernel/bpf/trampoline.c) and the
+ * LSM hooks (lsm/, kernel/bpf/bpf_lsm.c): FUNCs with Linux 6.18's prototypes, each one a call
+ * site in the modelled world fires (org.ebpf4j.kernel.trampoline). Bodies are placeholders,
+ * never run. Functions of more than five arguments cannot be BPF functions, so they are declared
+ * as .ksyms externs, which clang also records as FUNCs.
+ *
+ * Not here on purpose: bpf_local_storage_lookup, which Linux 6.18 inlines (include/linux/
+ * bpf_local_storage.h) so it has no FUNC in vmlinux BTF and cannot be traced.
+ */
+typedef unsigned int gfp_t;
+typedef unsigned short sa_family_t;
+
+/* net/bpf/test_run.c */
+struct bpf_fentry_test_t {
+	struct bpf_fentry_test_t *a;
+};
+
+/* include/linux/bpf.h, bpf_local_storage.h: opaque to programs here */
+struct bpf_map;
+struct bpf_prog;
+union bpf_attr;
+struct bpf_local_storage_map;
+struct bpf_local_storage_data;
+
+/* include/linux/socket.h */
+struct sockaddr {
+	sa_family_t sa_family;
+	char sa_data[14];
+};
+
+/* include/linux/net.h */
+struct socket {
+	short type;
+	unsigned long flags;
+	struct sock *sk;
+};
+
+/* include/linux/fs.h, dcache.h: struct inode, dentry, path and file are declared above, with the
+ * filesystem model (kernel.fs), whose mirrors programs read */
+
+#define MODEL_FN __attribute__((used, noinline))
+
+MODEL_FN int bpf_fentry_test1(int a) { return a + 1; }
+MODEL_FN int bpf_fentry_test2(int a, u64 b) { return a + b; }
+MODEL_FN int bpf_fentry_test3(char a, int b, u64 c) { return a + b + c; }
+MODEL_FN int bpf_fentry_test4(void *a, char b, int c, u64 d) { return (long)a + b + c + d; }
+MODEL_FN int bpf_fentry_test5(u64 a, void *b, short c, int d, u64 e) { return a + (long)b + c + d + e; }
+extern int bpf_fentry_test6(u64 a, void *b, short c, int d, void *e, u64 f) __attribute__((section(".ksyms")));
+MODEL_FN int bpf_fentry_test7(struct bpf_fentry_test_t *arg) { return (long)arg; }
+MODEL_FN int bpf_fentry_test8(struct bpf_fentry_test_t *arg) { return (long)arg->a; }
+MODEL_FN u32 bpf_fentry_test9(u32 *a) { return *a; }
+MODEL_FN int bpf_fentry_test10(const void *a) { return (long)a; }
+MODEL_FN int bpf_modify_return_test(int a, int *b) { *b += 1; return a + *b; }
+extern int bpf_modify_return_test2(int a, int *b, short c, int d, void *e, char f, int g)
+	__attribute__((section(".ksyms")));
+
+/* kernel/bpf/bpf_local_storage.c, net/core/bpf_sk_storage.c */
+extern struct bpf_local_storage_data *bpf_local_storage_update(void *owner,
+		struct bpf_local_storage_map *smap, void *value, u64 map_flags, bool swap_uptrs,
+		gfp_t gfp_flags) __attribute__((section(".ksyms")));
+MODEL_FN void bpf_sk_storage_free(struct sock *sk) { }
+
+/* kernel/bpf/bpf_lsm.c: one bpf_lsm_<hook> per LSM hook (include/linux/lsm_hook_defs.h) */
+MODEL_FN int bpf_lsm_bpf(int cmd, union bpf_attr *attr, unsigned int size, bool kernel) { return 0; }
+MODEL_FN int bpf_lsm_bpf_map(struct bpf_map *map, fmode_t fmode) { return 0; }
+MODEL_FN int bpf_lsm_bpf_prog(struct bpf_prog *prog) { return 0; }
+MODEL_FN int bpf_lsm_socket_post_create(struct socket *sock, int family, int type, int protocol, int kern) { return 0; }
+MODEL_FN int bpf_lsm_socket_bind(struct socket *sock, struct sockaddr *address, int addrlen) { return 0; }
+MODEL_FN int bpf_lsm_socket_connect(struct socket *sock, struct sockaddr *address, int addrlen) { return 0; }
+MODEL_FN int bpf_lsm_file_open(struct file *file) { return 0; }
+MODEL_FN int bpf_lsm_inode_unlink(struct inode *dir, struct dentry *dentry) { return 0; }
+MODEL_FN int bpf_lsm_inode_rename(struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
+		struct dentry *new_dentry) { return 0; }
+MODEL_FN int bpf_lsm_task_alloc(struct task_struct *task, u64 clone_flags) { return 0; }
+
+/* The externs above are FUNCs in .BTF only once something refers to them. */
+MODEL_FN void *ebpf4j_model_extern_funcs(int i)
+{
+	return i == 0 ? (void *)&bpf_fentry_test6 : i == 1 ? (void *)&bpf_modify_return_test2
+		: (void *)&bpf_local_storage_update;
+}

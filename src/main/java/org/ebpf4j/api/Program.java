@@ -60,11 +60,15 @@ public final class Program implements CgroupAttachable {
         if (type == ProgType.TRACING && spec.expectedAttachType() == AttachType.TRACE_RAW_TP) {
             return new Link(bpf, task, bpf.linkCreate(task, Attrs.LinkCreate.of(fd, 0, AttachType.TRACE_RAW_TP.value())));
         }
+        if (org.ebpf4j.kernel.prog.AttachBtf.funcTarget(type, spec.expectedAttachType())) {
+            // libbpf's bpf_program__attach_trace / attach_lsm: BPF_LINK_CREATE with the expected attach type
+            return new Link(bpf, task, bpf.linkCreate(task, Attrs.LinkCreate.of(fd, 0, spec.expectedAttachType().value())));
+        }
         if (type == ProgType.RAW_TRACEPOINT || type == ProgType.RAW_TRACEPOINT_WRITABLE) {
             return new Link(bpf, task, bpf.rawTracepointOpen(task,
                     org.ebpf4j.kernel.trace.RawTracepointOpenAttr.of(spec.kind().attachTarget(), fd)));
         }
-        throw new IllegalStateException(this + ": attach() knows tp_btf and raw_tp programs; cgroup programs use attachCgroup");
+        throw new IllegalStateException(this + ": attach() knows tp_btf, raw_tp, fentry/fexit/fmod_ret and lsm programs; cgroup programs use attachCgroup");
     }
 
     /** BPF_OBJ_GET_INFO_BY_FD. */

@@ -46,6 +46,9 @@ public final class Runtime implements AutoCloseable {
     private final org.ebpf4j.btf.Btf kernelBtf;
     private final org.ebpf4j.kernel.task.KernelMirrors mirrors;
     private final org.ebpf4j.kernel.trace.Tracepoints tracepoints;
+    private final org.ebpf4j.kernel.trampoline.Trampolines trampolines;
+    private final org.ebpf4j.kernel.trampoline.Lsm lsm;
+    private final org.ebpf4j.kernel.trampoline.TestFunctions testFunctions;
     private final org.ebpf4j.kernel.prog.ProgEnv progs;
     /** {@code current->bpf_ctx}'s legacy-storage part: what bpf_get_local_storage reads during a cgroup run. */
     private final org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx = new org.ebpf4j.map.storage.CgroupStorageRunCtx();
@@ -73,6 +76,23 @@ public final class Runtime implements AutoCloseable {
             @Override public void afterGracePeriod(Runnable free) { rcu.callAfterGracePeriod(free); }
         });
         this.tracepoints = new org.ebpf4j.kernel.trace.Tracepoints(this);
+        // the trampolines of the modelled kernel functions, and the call sites below the kernel layer
+        this.trampolines = new org.ebpf4j.kernel.trampoline.Trampolines(this);
+        org.ebpf4j.map.storage.StorageProbes.of(mapRegistry).setUpdate(trampolines.of("bpf_local_storage_update"));
+        this.lsm = new org.ebpf4j.kernel.trampoline.Lsm(this);
+        if (b.bpfLsm) {   // the BPF LSM's hooks are registered only when it is in lsm=
+            org.ebpf4j.kernel.trampoline.Lsm hooks = lsm;
+            fs.setSecurityHooks(new org.ebpf4j.kernel.fs.SecurityHooks() {
+                @Override public int fileOpen(Task task, long file) { return hooks.fileOpen(task, file); }
+
+                @Override public int inodeUnlink(Task task, long dir, long dentry) { return hooks.inodeUnlink(task, dir, dentry); }
+
+                @Override public int inodeRename(Task task, long oldDir, long oldDentry, long newDir, long newDentry) {
+                    return hooks.inodeRename(task, oldDir, oldDentry, newDir, newDentry);
+                }
+            });
+        }
+        this.testFunctions = new org.ebpf4j.kernel.trampoline.TestFunctions(this);
         this.progs = new org.ebpf4j.kernel.prog.ProgEnv(this);   // it reads the fields above
         // init_net, and the helpers of the socket and cgroup hooks in the one helper table
         // (which program type may call which is ProgTypes' business, as get_func_proto's).
@@ -186,6 +206,15 @@ public final class Runtime implements AutoCloseable {
 
     /** The raw tracepoints ({@code sys_enter}) tracing programs attach to. */
     public org.ebpf4j.kernel.trace.Tracepoints tracepoints() { return tracepoints; }
+
+    /** The BPF trampolines of the modelled kernel functions (fentry/fexit/fmod_ret/lsm). */
+    public org.ebpf4j.kernel.trampoline.Trampolines trampolines() { return trampolines; }
+
+    /** The security hooks BPF LSM programs attach to ({@code security_*} → {@code bpf_lsm_*}). */
+    public org.ebpf4j.kernel.trampoline.Lsm lsm() { return lsm; }
+
+    /** net/bpf/test_run.c's traced test functions and {@code bpf_prog_test_run_tracing}. */
+    public org.ebpf4j.kernel.trampoline.TestFunctions testFunctions() { return testFunctions; }
 
     /** What programs run with: helpers, engines, the trace pipe ({@code kernel.prog}). */
     public org.ebpf4j.kernel.prog.ProgEnv progs() { return progs; }

@@ -39,8 +39,15 @@ public class KernelBpf implements Bpf {
 
     public Runtime runtime() { return rt; }
 
-    /** The syscall entry every command passes first: {@code sys_enter} with (bpf, cmd). */
-    private static void enter(Task t, int cmd) { t.syscall(SyscallNr.BPF, cmd); }
+    /**
+     * The syscall entry every command passes first: {@code sys_enter} with (bpf, cmd), then
+     * {@code security_bpf()} of {@code __sys_bpf}: an LSM program on {@code bpf_lsm_bpf} may refuse
+     * the command with its -errno.
+     */
+    private void enter(Task t, int cmd) {
+        t.syscall(SyscallNr.BPF, cmd);
+        org.ebpf4j.kernel.trampoline.Lsm.check(rt.lsm().bpf(t, cmd), "bpf(" + cmd + ") (bpf_lsm_bpf)");
+    }
 
     /** BPF_RAW_TRACEPOINT_OPEN (its body records the syscall entry itself). */
     @Override public int rawTracepointOpen(Task t, RawTracepointOpenAttr a) { return traces.rawTracepointOpen(t, a); }

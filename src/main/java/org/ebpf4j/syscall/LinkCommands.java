@@ -65,6 +65,9 @@ final class LinkCommands {
         if (lf.link() instanceof RawTpLink rl) {
             return rl.fdinfo();
         }
+        if (lf.link() instanceof org.ebpf4j.kernel.trampoline.TracingLink tl) {
+            return tl.fdinfo();
+        }
         throw new BpfException(Errno.EINVAL, "fd " + fd + ": " + lf.link().describe() + " has no fdinfo model");
     }
 }

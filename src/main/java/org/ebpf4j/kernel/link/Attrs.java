@@ -38,7 +38,13 @@ public final class Attrs {
     public record ProgQueryOut(int attachFlags, int progCnt, int[] progIds, int[] progAttachFlags, long revision) {}
 
     /** BPF_LINK_CREATE for a cgroup ({@code cgroup.relative_fd|relative_id}, {@code cgroup.expected_revision}). */
-    public record LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision) {
+    public record LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision,
+                             int targetBtfId, long cookie) {
+        /** Without the tracing part ({@code link_create.target_btf_id}, {@code link_create.tracing.cookie}). */
+        public LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision) {
+            this(progFd, targetFd, attachType, flags, relative, expectedRevision, 0, 0);
+        }
+
         public static LinkCreate of(int progFd, int targetFd, int attachType) {
             return new LinkCreate(progFd, targetFd, attachType, 0, 0, 0);
         }

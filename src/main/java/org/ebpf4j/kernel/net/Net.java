@@ -122,6 +122,14 @@ public final class Net {
                 throw new BpfException(errno(err), "socket: refused by a cgroup/sock_create program of " + cg.path());
             }
         }
+        // __sock_create: security_socket_post_create after the protocol's create; a refusal releases the socket
+        int lsmErr = runtime.lsm().socketPostCreate(task, s.mirror, family, t, want);
+        if (lsmErr != 0) {
+            synchronized (this) {
+                s.put();
+            }
+            org.ebpf4j.kernel.trampoline.Lsm.check(lsmErr, "socket");
+        }
         s.adoptFirstFile();
         try {
             return task.fds().install(new File.SocketFile(s, File.FMODE_RDWR));
@@ -208,6 +216,19 @@ public final class Net {
 
     // ---- bind, connect, listen, accept ----
 
+    /** The {@code struct sockaddr_in} / {@code sockaddr_in6} bytes a user would pass for {@code a}. */
+    static byte[] sockaddr(SockAddr a) {
+        boolean v4 = a.family() == SockAddr.AF_INET;
+        byte[] b = new byte[v4 ? 16 : 28];
+        b[0] = (byte) a.family();
+        b[1] = (byte) (a.family() >> 8);
+        b[2] = (byte) (a.port() >> 8);   // sin_port, network order
+        b[3] = (byte) a.port();
+        byte[] ip = a.addr();
+        System.arraycopy(ip, 0, b, v4 ? 4 : 8, Math.min(ip.length, v4 ? 4 : 16));
+        return b;
+    }
+
     /**
      * bind(2) ({@code inet_bind}): EAFNOSUPPORT for a foreign family; the bind4/6 programs run
      * first and may rewrite the address (bit1 of their return waives CAP_NET_BIND_SERVICE);
@@ -218,6 +239,8 @@ public final class Net {
     public synchronized void bind(Task task, int fd, SockAddr addr) {
         task.syscall(SyscallNr.BIND, fd);
         Socket s = sock(task, fd);
+        // __sys_bind: security_socket_bind before the protocol's bind (and its family check)
+        org.ebpf4j.kernel.trampoline.Lsm.check(runtime.lsm().socketBind(task, s.mirror, s.type, sockaddr(addr)), "bind " + addr);
         if (addr.family() != s.family) {
             throw new BpfException(Errno.EAFNOSUPPORT, "bind: address family " + addr.family() + " on an AF " + s.family + " socket");
         }
@@ -256,6 +279,8 @@ public final class Net {
     public synchronized void connect(Task task, int fd, SockAddr addr) {
         task.syscall(SyscallNr.CONNECT, fd);
         Socket s = sock(task, fd);
+        org.ebpf4j.kernel.trampoline.Lsm.check(runtime.lsm().socketConnect(task, s.mirror, s.type, sockaddr(addr)),
+                "connect " + addr);
         if (addr.family() != s.family) {
             throw new BpfException(Errno.EAFNOSUPPORT, "connect: address family " + addr.family() + " on an AF " + s.family + " socket");
         }

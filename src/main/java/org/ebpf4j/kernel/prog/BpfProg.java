@@ -43,6 +43,14 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
     private final AtomicLong runCnt = new AtomicLong();
     private final AtomicLong runTimeNs = new AtomicLong();
     private final AtomicLong faults = new AtomicLong();
+    /** {@code prog->aux->recursion_misses}: runs skipped because the program was already running on this CPU. */
+    private final AtomicLong recursionMisses = new AtomicLong();
+    /**
+     * {@code prog->active}, per CPU in the kernel: how deep this program is running on this thread.
+     * A model thread does not migrate while it runs a program, as the kernel's runs hold
+     * {@code migrate_disable()}, so per thread is per CPU without spurious misses between threads.
+     */
+    private final ThreadLocal<int[]> active = ThreadLocal.withInitial(() -> new int[1]);
 
     BpfProg(Runtime runtime, ProgType type, AttachType expectedAttachType, String name, byte[] tag,
             boolean gplCompatible, List<MapObject> usedMaps, List<Insn> xlated, Executable executable, long loadTime,
@@ -123,6 +131,32 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
         }
     }
 
+    /**
+     * One run from a trampoline or a raw tracepoint with the kernel's recursion protection
+     * ({@code __bpf_prog_enter_recur} / {@code __bpf_trace_run}): if this program is already
+     * running on this CPU the run is skipped, counted in {@code recursion_misses}, and
+     * {@code skipped} is returned. The caller holds the RCU read section and made the task current.
+     */
+    public long runRecur(long ctx, long skipped) {
+        int[] depth = active.get();
+        if (++depth[0] != 1) {
+            depth[0]--;
+            recursionMisses.incrementAndGet();
+            return skipped;
+        }
+        try {
+            return runTracing(ctx);
+        } finally {
+            depth[0]--;
+        }
+    }
+
+    /** {@code bpf_prog_info.recursion_misses}. */
+    public long recursionMisses() { return recursionMisses.get(); }
+
+    /** The attach target this program was loaded for (tp_btf, fentry/fexit/fmod_ret, lsm), or null. */
+    public AttachBtf attachBtf() { return attachBtf; }
+
     public Runtime runtime() { return runtime; }
 
     /** Accounts one run for BPF_ENABLE_STATS ({@code bpf_prog_run} with {@code bpf_stats_enabled_key}). */
@@ -183,7 +217,8 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
     @Override
     public ObjInfo info() {
         return new ProgInfo(id(), type, tag, name, xlated.size() * 8, 0, loadTime, uid,
-                usedMaps.stream().map(m -> m.map().id()).toList(), gplCompatible, 0, runTimeNs.get(), runCnt.get(), 0,
+                usedMaps.stream().map(m -> m.map().id()).toList(), gplCompatible, 0, runTimeNs.get(), runCnt.get(),
+                recursionMisses.get(),
                 xlated.size(), expectedAttachType == null ? 0 : expectedAttachType.value());
     }
 

@@ -160,9 +160,11 @@ public final class ProgLoader {
             throw new BpfException(Errno.EINVAL, "attach_prog_fd " + attr.attachProgFd()
                     + ": attaching to a BPF program (freplace, fentry on BPF) is not modelled");
         }
-        if (attr.attachBtfId() != 0 && !(type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP)) {
+        if (attr.attachBtfId() != 0 && !(type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP)
+                && !AttachBtf.funcTarget(type, eat)) {
             throw new BpfException(Errno.EINVAL, "attach_btf_id " + attr.attachBtfId() + " for a " + type
-                    + " program: only tp_btf (TRACING, BPF_TRACE_RAW_TP) attach targets are modelled");
+                    + " program with expected_attach_type " + eat + ": only tp_btf, fentry/fexit/fmod_ret and lsm "
+                    + "attach targets are modelled");
         }
         if (type != null) {
             String why = ProgTypes.checkAttach(type, eat, eat == null ? attr.expectedAttachType() : eat.value());
@@ -209,15 +211,23 @@ public final class ProgLoader {
                 addKfuncCalls(insns, gpl, type);
                 VerifiedProgram vp = structural.verify(image);
                 CtxAccess rowAccess = row.ctx().apply(eat);
-                // check_attach_btf_id. Deviation: other TRACING attach types (fentry, iter ...) load
+                CtxRules typedRules = null;
+                // check_attach_btf_id. Deviation: other TRACING attach types (iter ...) load
                 // without a target, as before attach targets were modelled; they cannot be attached.
                 if (type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP) {
                     attachBtf = AttachBtf.resolve(rt.kernelBtf(), eat, attr.attachBtfId());
                     rowAccess = CtxAccess.args(attachBtf.nargs(), true);
+                } else if (AttachBtf.funcTarget(type, eat)) {
+                    attachBtf = AttachBtf.resolveFunc(rt.kernelBtf(), type, eat, attr.attachBtfId(),
+                            (attr.progFlags() & BPF_F_SLEEPABLE) != 0, gpl);
+                    rowAccess = attachBtf.ctxAccess();
+                    typedRules = attachBtf.ctxRules();
                 }
                 CtxAccess access = rowAccess;
-                CtxRules rules = CtxFields.typed(type, (o, sz, w) -> access.check(o, sz, w) != null);
-                HelperPolicy helpers = id -> helperRefusal(type, eat, gpl, id);
+                CtxRules rules = typedRules != null ? typedRules
+                        : CtxFields.typed(type, (o, sz, w) -> access.check(o, sz, w) != null);
+                String targetName = attachBtf == null ? null : attachBtf.funcName();
+                HelperPolicy helpers = id -> helperRefusal(type, eat, gpl, id, targetName);
                 TypeVerifier.Result verified = TypeVerifier.verify(vp, new ProgContext(type, eat, rules, mapAt, valueOffAt,
                         kernelBtf(), attr.logLevel(), helpers));
                 log.append(verified.log());
@@ -293,9 +303,9 @@ public final class ProgLoader {
      * check_helper_call() after the id range: the program type's get_func_proto(), then the GPL
      * check; null when the call is allowed.
      */
-    private String helperRefusal(ProgType type, AttachType eat, boolean gpl, int id) {
+    private String helperRefusal(ProgType type, AttachType eat, boolean gpl, int id, String target) {
         String helper = HelperNames.name(id) + "#" + id;
-        if (!ProgTypes.allowsHelper(type, eat, id)) {
+        if (!ProgTypes.allowsHelper(type, eat, id, target)) {
             return "program of this type cannot use helper " + helper;
         }
         if (!gpl && ProgTypes.gplOnly(id)) {

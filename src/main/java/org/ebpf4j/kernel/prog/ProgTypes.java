@@ -202,6 +202,33 @@ public final class ProgTypes {
         return allowsHelper(type, id);
     }
 
+    static final int BPF_FUNC_sk_storage_get = 107, BPF_FUNC_sk_storage_delete = 108;
+
+    /**
+     * As {@link #allowsHelper(ProgType, AttachType, int)} for a program with an attach target
+     * ({@code aux->attach_func_name}, null if none): {@code tracing_prog_func_proto} offers
+     * bpf_sk_storage_get/delete in their tracing variant only where
+     * {@code bpf_sk_storage_tracing_allowed} (net/core/bpf_sk_storage.c) says so: tp_btf and iter,
+     * and fentry/fexit on a function whose name does not start with "bpf_sk_storage" (a program
+     * tracing the storage code must not re-enter it; spec-local-storage §10.1 LS-H10);
+     * {@code bpf_lsm_func_proto} offers both to LSM programs.
+     */
+    public static boolean allowsHelper(ProgType type, AttachType eat, int id, String target) {
+        if (id == BPF_FUNC_sk_storage_get || id == BPF_FUNC_sk_storage_delete) {
+            if (type == ProgType.LSM) {
+                return true;
+            }
+            if (type == ProgType.TRACING && eat != null) {
+                return switch (eat) {
+                    case TRACE_ITER, TRACE_RAW_TP -> true;
+                    case TRACE_FENTRY, TRACE_FEXIT -> target != null && !target.startsWith("bpf_sk_storage");
+                    default -> false;
+                };
+            }
+        }
+        return allowsHelper(type, eat, id);
+    }
+
     static final int BPF_FUNC_bind = 64, BPF_FUNC_setsockopt = 49, BPF_FUNC_getsockopt = 57;
 
     private static boolean cgroupCommon(ProgType type) {

@@ -29,7 +29,8 @@ public final class TestRun {
             case XDP -> XdpTestRun.run(this, prog, attr);
             case RAW_TP -> rawTp(prog, attr);
             case SYSCALL -> syscall(prog, attr);
-            case FLOW_DISSECTOR, SK_LOOKUP, NETFILTER, TRACING -> throw new BpfException(Errno.ENOTSUPP,
+            case TRACING -> env.runtime().testFunctions().testRunTracing(prog, attr);   // bpf_prog_test_run_tracing
+            case FLOW_DISSECTOR, SK_LOOKUP, NETFILTER -> throw new BpfException(Errno.ENOTSUPP,
                     "BPF_PROG_TEST_RUN of " + prog.progType() + " programs is not modelled yet");
             case NONE -> throw new BpfException(Errno.ENOTSUPP, prog.progType() + " programs have no test_run");
         });

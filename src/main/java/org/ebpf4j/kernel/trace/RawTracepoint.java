@@ -81,7 +81,7 @@ public final class RawTracepoint {
                 env.asCurrent(task, () -> {
                     for (RawTpLink l : ls) {
                         BpfProg p = l.prog();
-                        p.runTracing(ctx);
+                        p.runRecur(ctx, 0);   // __bpf_trace_run: prog->active guards recursion
                     }
                     return null;
                 });

@@ -6,6 +6,7 @@ import org.ebpf4j.kernel.Runtime;
 import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.link.Attrs;
 import org.ebpf4j.kernel.prog.BpfProg;
+import org.ebpf4j.kernel.trampoline.TracingAttach;
 import org.ebpf4j.uapi.AttachType;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
@@ -19,8 +20,8 @@ import org.ebpf4j.uapi.ProgType;
  * the tracepoint (ENOENT), the context the program reads against the tracepoint's arguments
  * ({@code bpf_probe_register}: EINVAL), then prime, register, settle, fd.
  *
- * <p>Not modelled: fentry/fexit/fmod_ret/LSM/freplace attachment ({@code bpf_tracing_prog_attach}),
- * answered ENOTSUPP naming what is missing.
+ * <p>fentry/fexit/fmod_ret and LSM programs go on to {@code bpf_tracing_prog_attach}
+ * ({@link TracingAttach}); freplace is not modelled.
  */
 public final class TraceAttachCommands {
     /** {@code BPF_OBJ_NAME_LEN}-sized buffer of bpf_raw_tp_link_attach: names are cut at 127 bytes. */
@@ -32,12 +33,14 @@ public final class TraceAttachCommands {
 
     /** Whether LINK_CREATE of a program of this type is this class's business. */
     public static boolean handles(ProgType type) {
-        return type == ProgType.TRACING || type == ProgType.RAW_TRACEPOINT || type == ProgType.RAW_TRACEPOINT_WRITABLE;
+        return type == ProgType.TRACING || type == ProgType.LSM || type == ProgType.RAW_TRACEPOINT
+                || type == ProgType.RAW_TRACEPOINT_WRITABLE;
     }
 
     /** BPF_RAW_TRACEPOINT_OPEN: a link fd. */
     public int rawTracepointOpen(Task task, RawTracepointOpenAttr a) {
         task.syscall(SyscallNr.BPF, 17, 0, 0);
+        org.ebpf4j.kernel.trampoline.Lsm.check(rt.lsm().bpf(task, 17), "bpf(BPF_RAW_TRACEPOINT_OPEN) (bpf_lsm_bpf)");
         BpfProg prog = progGet(task, a.progFd());
         return attach(task, prog, a.name(), a.cookie(), true);
     }
@@ -48,15 +51,20 @@ public final class TraceAttachCommands {
         try {
             AttachType at = AttachType.of(a.attachType());
             AttachType eat = prog.expectedAttachType();
-            if (prog.progType() == ProgType.TRACING) {
+            if (prog.progType() == ProgType.TRACING || prog.progType() == ProgType.LSM) {
                 // bpf_prog_attach_check_attach_type: tracing programs attach where they were loaded for
-                if (at != eat) {
+                if (at != eat || eat == null) {
                     throw new BpfException(Errno.EINVAL, "attach_type " + a.attachType() + " differs from the program's "
                             + "expected_attach_type " + eat);
                 }
+                if (TracingAttach.viaTrampoline(prog)) {
+                    BpfProg p = prog;
+                    prog = null;   // bpf_tracing_prog_attach owns the reference
+                    return TracingAttach.attach(rt, task, p, a.targetFd(), a.targetBtfId(), a.cookie(), "BPF_LINK_CREATE");
+                }
                 if (at != AttachType.TRACE_RAW_TP) {
-                    throw new BpfException(Errno.ENOTSUPP, "attaching a " + at + " tracing program is not modelled "
-                            + "(only BPF_TRACE_RAW_TP)");
+                    throw new BpfException(Errno.ENOTSUPP, "attaching a " + at + " program is not modelled "
+                            + "(BPF_TRACE_RAW_TP, fentry/fexit/fmod_ret and lsm are)");
                 }
             } else if (at != AttachType.TRACE_RAW_TP) {
                 throw new BpfException(Errno.EINVAL, "attach_type " + a.attachType() + " is not BPF_TRACE_RAW_TP for "
@@ -70,7 +78,9 @@ public final class TraceAttachCommands {
                         + " for a raw tracepoint link");
             }
         } catch (BpfException e) {
-            prog.put();
+            if (prog != null) {
+                prog.put();
+            }
             throw e;
         }
         return attach(task, prog, null, 0, false);
@@ -86,6 +96,11 @@ public final class TraceAttachCommands {
                     if (userName != null) {
                         throw new BpfException(Errno.EINVAL, "raw_tracepoint.name must be NULL for " + prog.progType()
                                 + " programs: their target comes from attach_btf_id at load");
+                    }
+                    if (TracingAttach.viaTrampoline(prog)) {
+                        BpfProg p = prog;
+                        prog = null;   // bpf_tracing_prog_attach owns the reference
+                        return TracingAttach.attach(rt, task, p, 0, 0, 0, open ? "BPF_RAW_TRACEPOINT_OPEN" : "BPF_LINK_CREATE");
                     }
                     if (prog.progType() != ProgType.TRACING || prog.expectedAttachType() != AttachType.TRACE_RAW_TP) {
                         throw new BpfException(Errno.ENOTSUPP, "attaching a " + prog.progType() + " program with "

@@ -41,6 +41,8 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
     private final LocalStorageCache cache;
     /** The runtime's owner blocks, told when an owner's storage comes and goes. */
     final OwnerTable owners;
+    /** The trampolines of the storage functions tracing programs attach to. */
+    private final StorageProbes probes;
     final int cacheIdx;
     private final int elemSize;
     /** Arena bytes of one sdata: the smap word and the value. */
@@ -53,6 +55,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         this.elemSize = LocalStorageElem.KERNEL_SIZE + attr.valueSize();
         this.valueAlloc = LocalStorageLayout.SDATA_DATA + MapFlags.round8(attr.valueSize());
         this.owners = OwnerTable.of(env.registry());
+        this.probes = StorageProbes.of(env.registry());
         // nbuckets = roundup_pow_of_two(num_possible_cpus()), at least 2
         int n = Math.max(2, Integer.highestOneBit(Math.max(1, env.possibleCpus() - 1)) << 1);
         this.buckets = new Bucket[n];
@@ -130,6 +133,16 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
      * test with {@link #isErr}.
      */
     public final long update(StorageOwner owner, MemorySegment src, long srcOff, long flags) {
+        StorageProbes.Probe probe = probes.update();
+        if (probe == null || probe.idle()) {
+            return updateBody(owner, src, srcOff, flags);
+        }
+        // bpf_local_storage_update(owner, smap, value, map_flags, swap_uptrs, gfp_flags): the model
+        // passes the map's address and the flags; owner and value pointers are not modelled (0)
+        return probe.call(new long[] {0, address(), 0, flags, 0, 0}, () -> updateBody(owner, src, srcOff, flags));
+    }
+
+    private long updateBody(StorageOwner owner, MemorySegment src, long srcOff, long flags) {
         long op = flags & ~MapFlags.BPF_F_LOCK;
         boolean locked = (flags & MapFlags.BPF_F_LOCK) != 0;
         if (Long.compareUnsigned(op, MapFlags.BPF_EXIST) > 0 || (locked && lockOff < 0)) {

@@ -18,6 +18,12 @@ public interface CtxRules {
      */
     Field check(int off, int size, boolean write);
 
+    /**
+     * For a {@link Field#BTF_ID} load at {@code off}: the kernel struct the pointer points to
+     * (a fentry/fexit/lsm argument typed from BTF, {@code btf_ctx_access}), or null if unknown.
+     */
+    default String btfStruct(int off) { return null; }
+
     /** Any aligned access inside a struct of {@code size} bytes, loads being scalars. */
     static CtxRules any(int size) {
         return (off, sz, write) -> off >= 0 && off + sz <= size && off % sz == 0 ? Field.SCALAR : null;

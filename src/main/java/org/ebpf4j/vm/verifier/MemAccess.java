@@ -138,7 +138,11 @@ final class MemAccess {
             case SOCKET -> RegState.pointer(RegType.SOCKET);
             case SOCKET_OR_NULL -> RegState.pointer(RegType.SOCKET_OR_NULL);
             case FLOW_KEYS -> RegState.pointer(RegType.FLOW_KEYS);
-            case BTF_ID -> RegState.pointer(RegType.BTF_ID);
+            case BTF_ID -> {
+                RegState p = RegState.pointer(RegType.BTF_ID);
+                p.btfStruct = ctx.ctx().btfStruct(off);
+                yield p;
+            }
         };
         return r;
     }

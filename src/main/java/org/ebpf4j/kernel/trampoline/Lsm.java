@@ -1,0 +1,160 @@
+package org.ebpf4j.kernel.trampoline;
+
+import org.ebpf4j.kernel.Runtime;
+import org.ebpf4j.kernel.Task;
+import org.ebpf4j.memory.Arena;
+
+/**
+ * The security hooks of the modelled world that BPF LSM programs attach to
+ * (include/linux/lsm_hook_defs.h; kernel/bpf/bpf_lsm.c). Each {@code security_<hook>()} of the
+ * kernel calls the BPF LSM's {@code bpf_lsm_<hook>()}, an empty function returning 0 whose
+ * trampoline runs the attached LSM programs as fmod_ret programs: the first non-zero return
+ * (an -errno, the verifier allows [-4095, 0]) is the hook's result and the operation fails with
+ * it. Each method here returns 0 or -errno; with nothing attached it costs one volatile read.
+ *
+ * <p>Pointer arguments are arena addresses of the structs the model kernel BTF declares
+ * (src/main/btf/model-kernel.c), so programs read their fields; the filesystem hooks take them
+ * from their caller:
+ * <ul>
+ *   <li>{@code struct inode}: {@code i_mode} at 0 (u16), {@code i_uid} 4, {@code i_gid} 8,
+ *       {@code i_flags} 12, {@code i_ino} 16 (u64), {@code i_nlink} 24, {@code i_size} 32; 40 bytes;</li>
+ *   <li>{@code struct dentry}: {@code d_parent} 0, {@code d_name} 8 ({@code hash} 8, {@code len} 12,
+ *       {@code name} 16), {@code d_inode} 24; 32 bytes;</li>
+ *   <li>{@code struct file}: {@code f_path} 0 ({@code mnt} 0, {@code dentry} 8), {@code f_inode} 16,
+ *       {@code f_flags} 24, {@code f_mode} 28; 32 bytes.</li>
+ * </ul>
+ */
+public final class Lsm {
+    /** {@code struct socket}: {@code type} at 0 (short), {@code flags} 8, {@code sk} 16. */
+    static final int SOCKET_SIZE = 24, SOCKET_TYPE = 0, SOCKET_SK = 16;
+    /** {@code struct sockaddr_in6}, the larger of the two addresses. */
+    static final int SOCKADDR_SIZE = 28;
+
+    private final Runtime rt;
+    private final Trampoline bpf, bpfMap, bpfProg, socketPostCreate, socketBind, socketConnect, fileOpen, inodeUnlink,
+            inodeRename, taskAlloc;
+
+    public Lsm(Runtime rt) {
+        this.rt = rt;
+        Trampolines t = rt.trampolines();
+        this.bpf = t.of("bpf_lsm_bpf");
+        this.bpfMap = t.of("bpf_lsm_bpf_map");
+        this.bpfProg = t.of("bpf_lsm_bpf_prog");
+        this.socketPostCreate = t.of("bpf_lsm_socket_post_create");
+        this.socketBind = t.of("bpf_lsm_socket_bind");
+        this.socketConnect = t.of("bpf_lsm_socket_connect");
+        this.fileOpen = t.of("bpf_lsm_file_open");
+        this.inodeUnlink = t.of("bpf_lsm_inode_unlink");
+        this.inodeRename = t.of("bpf_lsm_inode_rename");
+        this.taskAlloc = t.of("bpf_lsm_task_alloc");
+    }
+
+    /**
+     * The errno of a hook's result for the operation's caller (an LSM program may return any
+     * value in [-4095, -1]; one the model has no name for reads as EPERM).
+     */
+    public static org.ebpf4j.uapi.Errno errno(int err) {
+        org.ebpf4j.uapi.Errno e = org.ebpf4j.uapi.Errno.of(err);
+        return e == null ? org.ebpf4j.uapi.Errno.EPERM : e;
+    }
+
+    /** Throws the operation's failure when a hook refused it ({@code err} non-zero). */
+    public static void check(int err, String what) {
+        if (err != 0) {
+            throw new org.ebpf4j.uapi.BpfException(errno(err), what + ": refused by a BPF LSM program");
+        }
+    }
+
+    private static int hook(Trampoline tr, Task task, long... args) {
+        if (tr.idle()) {
+            return 0;
+        }
+        return (int) tr.call(task, args, () -> 0);
+    }
+
+    /**
+     * {@code security_bpf(cmd, attr, size, kernel)} at the start of every bpf(2) command
+     * ({@code __sys_bpf}, after the attributes are copied in). The attr pointer is not modelled (0).
+     */
+    public int bpf(Task task, int cmd) { return hook(bpf, task, cmd, 0, 0, 0); }
+
+    /** {@code security_bpf_map(map, fmode)}: a map fd is about to be handed out; the map pointer is its address. */
+    public int bpfMap(Task task, long mapAddr, int fmode) { return hook(bpfMap, task, mapAddr, fmode); }
+
+    /** {@code security_bpf_prog(prog)}: a program fd is about to be handed out (the prog pointer is not modelled: 0). */
+    public int bpfProg(Task task) { return hook(bpfProg, task, 0); }
+
+    /** {@code security_file_open(file)}: {@code file} is the arena address of a {@code struct file}. */
+    public int fileOpen(Task task, long file) { return hook(fileOpen, task, file); }
+
+    /** {@code security_inode_unlink(dir, dentry)}: arena addresses of the parent's inode and the victim's dentry. */
+    public int inodeUnlink(Task task, long dirInode, long dentry) { return hook(inodeUnlink, task, dirInode, dentry); }
+
+    /** {@code security_inode_rename(old_dir, old_dentry, new_dir, new_dentry)} (flags are not passed to the hook). */
+    public int inodeRename(Task task, long oldDir, long oldDentry, long newDir, long newDentry) {
+        return hook(inodeRename, task, oldDir, oldDentry, newDir, newDentry);
+    }
+
+    /** {@code security_task_alloc(task, clone_flags)}: {@code taskAddr} is the new task's mirror. */
+    public int taskAlloc(Task current, long taskAddr, long cloneFlags) { return hook(taskAlloc, current, taskAddr, cloneFlags); }
+
+    /**
+     * {@code security_socket_post_create(sock, family, type, protocol, kern)} of {@code __sock_create}:
+     * {@code sk} is the new socket's {@code struct sock} mirror.
+     */
+    public int socketPostCreate(Task task, long sk, int family, int type, int protocol) {
+        if (socketPostCreate.idle()) {
+            return 0;
+        }
+        return withSocket(sk, type, sock -> hook(socketPostCreate, task, sock, family, type, protocol, 0));
+    }
+
+    /**
+     * {@code security_socket_bind(sock, address, addrlen)} of {@code __sys_bind}, before the
+     * protocol's bind: {@code sockaddr} is the address as the user passed it (sockaddr_in / _in6 bytes).
+     */
+    public int socketBind(Task task, long sk, int type, byte[] sockaddr) { return sockAddrHook(socketBind, task, sk, type, sockaddr); }
+
+    /** {@code security_socket_connect(sock, address, addrlen)} of {@code __sys_connect}. */
+    public int socketConnect(Task task, long sk, int type, byte[] sockaddr) {
+        return sockAddrHook(socketConnect, task, sk, type, sockaddr);
+    }
+
+    private int sockAddrHook(Trampoline tr, Task task, long sk, int type, byte[] sockaddr) {
+        if (tr.idle()) {
+            return 0;
+        }
+        Arena arena = rt.arena();
+        long addr = arena.alloc(SOCKADDR_SIZE);
+        if (addr == 0) {
+            return org.ebpf4j.uapi.Errno.ENOMEM.negative();
+        }
+        try {
+            int n = Math.min(sockaddr.length, SOCKADDR_SIZE);
+            for (int i = 0; i < SOCKADDR_SIZE; i++) {
+                arena.store8(addr + i, i < n ? sockaddr[i] : 0);
+            }
+            return withSocket(sk, type, sock -> hook(tr, task, sock, addr, n));
+        } finally {
+            arena.free(addr, SOCKADDR_SIZE);
+        }
+    }
+
+    /** A {@code struct socket} in the arena for the duration of one hook. */
+    private int withSocket(long sk, int type, java.util.function.LongToIntFunction body) {
+        Arena arena = rt.arena();
+        long sock = arena.alloc(SOCKET_SIZE);
+        if (sock == 0) {
+            return org.ebpf4j.uapi.Errno.ENOMEM.negative();
+        }
+        try {
+            arena.store64(sock, 0);
+            arena.store64(sock + 8, 0);
+            arena.store16(sock + SOCKET_TYPE, (short) type);
+            arena.store64(sock + SOCKET_SK, sk);
+            return body.applyAsInt(sock);
+        } finally {
+            arena.free(sock, SOCKET_SIZE);
+        }
+    }
+}
