@@ -152,6 +152,10 @@ class StorageHelperLoadTest {
         lsm = bpf.progLoad(t, lsm(Asm.program().ldx(Size.DW, Reg.R6, Reg.R1, 0).ldx(Size.DW, Reg.R2, Reg.R6, fInode)
                 .ldMapFd(Reg.R1, inode).mov64(Reg.R3, 0).mov64(Reg.R4, 1).call(145).mov64(Reg.R0, 0).exit().build()));
         t.fds().close(lsm);
+        // ... and the struct file itself is not one (check_reg_type: btf_struct_ids_match)
+        BpfException wrong = assertErrno(Errno.EACCES, () -> bpf.progLoad(t, lsm(Asm.program().ldx(Size.DW, Reg.R2, Reg.R1, 0)
+                .ldMapFd(Reg.R1, inode).mov64(Reg.R3, 0).mov64(Reg.R4, 1).call(145).mov64(Reg.R0, 0).exit().build())));
+        assertMessage(wrong, "R2 is of type file but inode is expected");
         for (ProgType type : new ProgType[] {ProgType.CGROUP_SKB, ProgType.KPROBE, ProgType.TRACING, ProgType.SCHED_CLS}) {
             BpfException e = assertErrno(Errno.EINVAL, () -> bpf.progLoad(t, ProgLoadAttr.of(type.value(), inodeStorage(inode), "GPL")));
             assertMessage(e, "program of this type cannot use helper bpf_inode_storage_get#145");

@@ -133,6 +133,15 @@ final class HelperSignatures {
         def(211, "bpf_cgrp_storage_delete", I, M, Arg.PTR_TO_BTF_ID);
     }
 
+    /**
+     * The struct a helper's PTR_TO_BTF_ID argument {@code arg} (1-based) must point to
+     * ({@code arg*_btf_id} of its proto), or null where the table does not say:
+     * {@code bpf_inode_storage_get/delete} take a {@code struct inode}.
+     */
+    static String argBtfStruct(int id, int arg) {
+        return (id == 145 || id == 146) && arg == 2 ? "inode" : null;
+    }
+
     /** The signature of helper {@code id}, or a permissive one when the table does not know it. */
     static Sig of(int id) {
         Sig s = SIGS.get(id);
