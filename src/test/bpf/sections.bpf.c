@@ -4,6 +4,9 @@
 #include "common.h"
 
 #define PROG(sec, name) SEC(sec) int name(void *ctx) { return 1; }
+/* targets are functions the model kernel BTF has (libbpf answers ESRCH for others);
+ * fentry/fexit programs must return 0, LSM programs 0 or -errno (check_return_code) */
+#define PROG0(sec, name) SEC(sec) int name(void *ctx) { return 0; }
 
 PROG("cgroup_skb/egress", p_skb_egress)
 PROG("cgroup_skb/ingress", p_skb_ingress)
@@ -35,12 +38,12 @@ PROG("sk_skb/stream_verdict", p_sk_skb_verdict)
 PROG("sk_skb", p_sk_skb)
 PROG("sk_msg", p_sk_msg)
 PROG("tp_btf/sys_enter", p_tp_btf)
-PROG("fentry/tcp_v4_connect", p_fentry)
-PROG("fexit/tcp_v4_connect", p_fexit)
-PROG("fmod_ret/security_socket_connect", p_fmod_ret)
-PROG("fentry.s/do_sys_open", p_fentry_s)
-PROG("lsm/socket_connect", p_lsm)
-PROG("lsm.s/bprm_committed_creds", p_lsm_s)
+PROG0("fentry/bpf_fentry_test1", p_fentry)
+PROG0("fexit/bpf_fentry_test2", p_fexit)
+PROG("fmod_ret/bpf_modify_return_test", p_fmod_ret)
+PROG0("fentry.s/bpf_modify_return_test", p_fentry_s)
+PROG0("lsm/socket_connect", p_lsm)
+PROG0("lsm.s/bpf", p_lsm_s)
 PROG("lsm_cgroup/socket_bind", p_lsm_cgroup)
 PROG("raw_tp/sys_enter", p_raw_tp)
 PROG("raw_tracepoint/sys_exit", p_raw_tracepoint)

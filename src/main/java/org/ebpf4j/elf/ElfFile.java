@@ -75,7 +75,7 @@ public final class ElfFile {
     /** A copy of the section's bytes; zeroes for SHT_NOBITS. */
     public byte[] bytes(ElfSection s) {
         if (s.isNoBits()) {
-            if (s.size() > data.length * 64L + (1 << 20)) {
+            if (s.size() < 0 || s.size() > data.length * 64L + (1 << 20)) {
                 // A NOBITS size is not backed by the file: bound it so a corrupt header cannot OOM us.
                 throw error(s.name(), 0, "NOBITS size " + s.size() + " is implausible");
             }

@@ -51,7 +51,11 @@ class CorpusLoadTest {
     void everyObjectLoadsOrNamesWhatIsMissing() throws IOException {
         Map<String, String> expectedProgramFailures = Map.of(
                 // libbpf's poison for a CO-RE relocation that found no target (0xbad2310), refused as the kernel does
-                "core", "invalid func unknown#195896080");
+                "core", "invalid func unknown#195896080",
+                // spec-local-storage LS-H10: no tracing sk_storage helpers from fentry on bpf_sk_storage_free
+                "sk_storage_trace_itself", "program of this type cannot use helper bpf_sk_storage_get#107",
+                // bpf_local_storage_lookup is inlined in Linux 6.18: libbpf finds no target (no verifier log)
+                "lookup_not_traceable", "failed to find kernel BTF type ID of 'bpf_local_storage_lookup'");
         List<Path> objects = corpus();
         assertTrue(objects.size() >= 10, "the corpus is there");
         int loaded = 0;
@@ -68,7 +72,9 @@ class CorpusLoadTest {
             if (expected != null) {
                 BpfLoadException e = assertThrows(BpfLoadException.class, () -> BpfObject.open(p).close(), p.toString());
                 assertTrue(e.getMessage().contains(expected), e.getMessage());
-                assertTrue(e.log().contains(expected), "the verifier log says why: " + e.log());
+                if (e.errno() != Errno.ESRCH) {
+                    assertTrue(e.log().contains(expected), "the verifier log says why: " + e.log());
+                }
                 continue;
             }
             try (BpfObject o = BpfObject.open(p)) {
@@ -88,6 +94,21 @@ class CorpusLoadTest {
         switch (kind) {
             case SKB, XDP -> prog.testRun(new byte[64], 1);
             case RAW_TP, SYSCALL -> prog.testRun(TestRunAttr.ofCtx(0, new byte[8]));
+            case TRACING -> {
+                // bpf_prog_test_run_tracing calls the bpf_fentry_test functions for fentry/fexit and
+                // answers EFAULT for other attach types (tp_btf, iter; tp_btf observed on Linux 6.18)
+                org.ebpf4j.uapi.AttachType eat = prog.spec().expectedAttachType();
+                if (eat != org.ebpf4j.uapi.AttachType.TRACE_FENTRY && eat != org.ebpf4j.uapi.AttachType.TRACE_FEXIT
+                        && eat != org.ebpf4j.uapi.AttachType.MODIFY_RETURN) {
+                    BpfException e = assertThrows(BpfException.class, () -> prog.testRun(new byte[64], 1));
+                    assertEquals(Errno.EFAULT, e.errno(), prog + ": " + e.getMessage());
+                } else if (prog.spec().expectedAttachType() == org.ebpf4j.uapi.AttachType.MODIFY_RETURN) {
+                    // nothing attached: both modify_return bodies ran (side_effect 2), 4 + 29 = 33
+                    assertEquals(2 << 16 | 33, prog.testRun(TestRunAttr.ofCtx(0, null)).retval(), prog.toString());
+                } else {
+                    assertEquals(0, prog.testRun(TestRunAttr.ofCtx(0, null)).retval(), prog.toString());
+                }
+            }
             default -> {
                 BpfException e = assertThrows(BpfException.class, () -> prog.testRun(new byte[64], 1));
                 assertEquals(Errno.ENOTSUPP, e.errno(), prog + ": " + e.getMessage());

@@ -272,7 +272,7 @@ class ObjectReaderTest {
         assertTrue(o.program("p_uprobe_s").orElseThrow().sleepable());
         assertTrue(o.program("p_iter_s").orElseThrow().sleepable());
         assertFalse(o.program("p_fentry").orElseThrow().sleepable());
-        assertEquals("tcp_v4_connect", o.program("p_fexit").orElseThrow().attachTarget());
+        assertEquals("bpf_fentry_test2", o.program("p_fexit").orElseThrow().attachTarget());
         assertEquals("sched/sched_switch", o.program("p_tracepoint").orElseThrow().attachTarget());
         assertFalse(o.program("p_no_autoload").orElseThrow().kind().autoload());
         assertKind(o, "p_no_autoload_connect4", ProgType.CGROUP_SOCK_ADDR, AttachType.CGROUP_INET4_CONNECT);

@@ -30,9 +30,10 @@ import org.ebpf4j.vm.verifier.CtxRules;
  * @param func     whether the target is a FUNC (a trampoline's) rather than a raw tracepoint
  * @param retSlot  whether the context has the return value after the arguments (fexit, fmod_ret, lsm)
  * @param retVoid  whether the function returns void
+ * @param lsm      whether the program is an LSM program (its return slot is in [-MAX_ERRNO, 0])
  */
 public record AttachBtf(int btfId, String funcName, int nargs, List<String> args, boolean func, boolean retSlot,
-                        boolean retVoid) {
+                        boolean retVoid, boolean lsm) {
     /** {@code BTF_TRACE_PREFIX}. */
     static final String BTF_TRACE_PREFIX = "btf_trace_";
     /** kernel/bpf/bpf_lsm.c: every hook's BPF function is {@code bpf_lsm_<hook>}. */
@@ -60,7 +61,7 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
         for (int i = 0; i < nargs; i++) {
             a.add("");
         }
-        return new AttachBtf(btfId, name, nargs, a, false, false, true);
+        return new AttachBtf(btfId, name, nargs, a, false, false, true, false);
     }
 
     /** Whether {@code type}/{@code eat} attach through a trampoline to a FUNC named by attach_btf_id. */
@@ -106,7 +107,7 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
      * fmod_ret only on an error-injectable function; then for LSM ({@code bpf_lsm_verify_prog}) a
      * GPL-compatible license and a {@code bpf_lsm_} hook.
      */
-    static AttachBtf resolveFunc(Btf kernel, ProgType type, AttachType eat, int btfId, boolean sleepable, boolean gpl) {
+    public static AttachBtf resolveFunc(Btf kernel, ProgType type, AttachType eat, int btfId, boolean sleepable, boolean gpl) {
         BtfType t = named(kernel, btfId);
         if (!(t instanceof BtfType.Func f)) {
             throw new VerifierException(0, "attach_btf_id " + btfId + " is not a function");
@@ -139,7 +140,7 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
                 throw new VerifierException(0, "attach_btf_id " + btfId + " points to wrong type name " + tname);
             }
         }
-        return new AttachBtf(btfId, tname, args.size(), args, true, eat != AttachType.TRACE_FENTRY, retVoid);
+        return new AttachBtf(btfId, tname, args.size(), args, true, eat != AttachType.TRACE_FENTRY, retVoid, type == ProgType.LSM);
     }
 
     /** null for a scalar argument, the struct's name for a pointer to a struct, "" for another pointer. */
@@ -164,7 +165,7 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
      * arguments (and the return value where there is one); a pointer-to-struct argument loads as
      * PTR_TO_BTF_ID of that struct, everything else as a scalar.
      */
-    CtxRules ctxRules() {
+    public CtxRules ctxRules() {
         return new CtxRules() {
             @Override public Field check(int off, int size, boolean write) {
                 if (write || off < 0 || off % 8 != 0 || off + size > ctxBytes() || size > 8) {
@@ -175,6 +176,11 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
                     return Field.SCALAR;   // the return value: fmod_ret only on int returns, checked at attach
                 }
                 return args.get(arg) == null ? Field.SCALAR : Field.BTF_ID;
+            }
+
+            @Override public long[] scalarRange(int off) {
+                // bpf_lsm_get_retval_range: an int hook's value is 0 or -errno (void hooks have none)
+                return lsm && !retVoid && off == 8 * nargs ? new long[] {-MAX_ERRNO, 0} : null;
             }
 
             @Override public String btfStruct(int off) {

@@ -24,6 +24,13 @@ public interface CtxRules {
      */
     default String btfStruct(int off) { return null; }
 
+    /**
+     * For a {@link Field#SCALAR} load at {@code off}: its known signed range {min, max}, or null.
+     * An LSM program's return-value slot holds what earlier programs returned, within the hook's
+     * range ({@code is_retval} + {@code __mark_reg_s32_range} in check_mem_access).
+     */
+    default long[] scalarRange(int off) { return null; }
+
     /** Any aligned access inside a struct of {@code size} bytes, loads being scalars. */
     static CtxRules any(int size) {
         return (off, sz, write) -> off >= 0 && off + sz <= size && off % sz == 0 ? Field.SCALAR : null;

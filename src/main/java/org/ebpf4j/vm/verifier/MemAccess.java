@@ -105,6 +105,17 @@ final class MemAccess {
         };
     }
 
+    /** An unknown scalar known to lie in [min, max] as a 64-bit and as a 32-bit signed value. */
+    static RegState ranged(long min, long max) {
+        RegState r = RegState.unknown();
+        r.smin = min;
+        r.smax = max;
+        r.s32min = (int) min;
+        r.s32max = (int) max;
+        r.sync();
+        return r;
+    }
+
     /** A scalar as a load of {@code size} bytes leaves it: zero-extended, so bounded by the size. */
     static RegState loaded(int size) {
         RegState r = RegState.unknown();
@@ -129,8 +140,9 @@ final class MemAccess {
         if (write) {
             return null;
         }
+        long[] range = f == CtxRules.Field.SCALAR ? ctx.ctx().scalarRange(off) : null;
         RegState r = switch (f) {
-            case SCALAR -> loaded(size);
+            case SCALAR -> range == null ? loaded(size) : ranged(range[0], range[1]);
             case PACKET -> RegState.pointer(RegType.PACKET);
             case PACKET_META -> RegState.pointer(RegType.PACKET_META);
             case PACKET_END -> RegState.pointer(RegType.PACKET_END);

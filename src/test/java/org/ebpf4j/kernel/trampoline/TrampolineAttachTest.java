@@ -169,4 +169,22 @@ class TrampolineAttachTest {
                 () -> bpf.rawTracepointOpen(task, RawTracepointOpenAttr.of(last))).errno());
         assertEquals(Trampoline.BPF_MAX_TRAMP_LINKS, rt.trampolines().get(btfId("bpf_fentry_test2")).attached());
     }
+
+    @Test
+    void pinnedLinkOutlivesItsFd() {
+        int prog = load(ProgType.TRACING, AttachType.TRACE_FEXIT, "bpf_fentry_test3", RET0);
+        int link = bpf.rawTracepointOpen(task, RawTracepointOpenAttr.of(prog));
+        Trampoline tr = rt.trampolines().get(btfId("bpf_fentry_test3"));
+        bpf.objPin(task, "/sys/fs/bpf/fexit3", link);
+        task.fds().close(link);
+        task.fds().close(prog);
+        rt.barrier();
+        assertEquals(1, tr.attached(), "the pin holds the link");
+        int again = bpf.objGet(task, "/sys/fs/bpf/fexit3");
+        assertEquals(LinkType.TRACING.value(), ((TracingLinkInfo) bpf.objGetInfoByFd(task, again)).type());
+        task.fds().close(again);
+        rt.bpffs().unlink(task, "/sys/fs/bpf/fexit3");
+        rt.barrier();
+        assertTrue(tr.idle(), "the last reference gone: detached");
+    }
 }

@@ -97,8 +97,19 @@ class TypeVerifierCorpusTest {
             insns.set(ref.insn(), Insn.of(LD_IMM64, in.dst(), value ? BPF_PSEUDO_MAP_IDX_VALUE : BPF_PSEUDO_MAP_IDX, 0, idx));
             insns.set(ref.insn() + 1, Insn.of(0, 0, 0, 0, value ? (int) ref.offset() : 0));
         }
+        // fentry/fexit/fmod_ret/lsm: the context typed from the target FUNC as BPF_PROG_LOAD does
+        // (btf_ctx_access), where the model kernel has the target
+        CtxRules rules = TypeVerifierFixture.ctxRules(p.progType());
+        if (org.ebpf4j.kernel.prog.AttachBtf.funcTarget(p.progType(), p.expectedAttachType())) {
+            String prefix = p.expectedAttachType() == org.ebpf4j.uapi.AttachType.LSM_MAC ? "bpf_lsm_" : "";
+            var target = KERNEL_BTF.findByName(prefix + p.attachTarget(), org.ebpf4j.btf.BtfType.Func.class);
+            if (target.isPresent()) {
+                rules = org.ebpf4j.kernel.prog.AttachBtf.resolveFunc(KERNEL_BTF, p.progType(), p.expectedAttachType(),
+                        target.get().id(), p.sleepable(), true).ctxRules();
+            }
+        }
         TypeVerifierFixture.Prepared prepared = TypeVerifierFixture.prepare(p.name(), p.progType(),
-                p.expectedAttachType(), insns, maps, KERNEL_BTF);
+                p.expectedAttachType(), insns, maps, KERNEL_BTF, rules);
         if (spec.name().equals("core") && p.name().equals("core_reads")) {
             org.ebpf4j.vm.VerifierException e = assertThrows(org.ebpf4j.vm.VerifierException.class,
                     () -> TypeVerifierFixture.verify(prepared));

@@ -68,6 +68,12 @@ final class TypeVerifierFixture {
 
     static Prepared prepare(String name, ProgType type, AttachType attach, List<Insn> insns, List<MapDesc> maps,
                             Btf btf) {
+        return prepare(name, type, attach, insns, maps, btf, ctxRules(type));
+    }
+
+    /** As above with the context rules given (a fentry/fexit/lsm program's, typed from its target's BTF). */
+    static Prepared prepare(String name, ProgType type, AttachType attach, List<Insn> insns, List<MapDesc> maps,
+                            Btf btf, CtxRules rules) {
         List<Insn> out = new ArrayList<>(insns);
         Map<Integer, MapDesc> mapAt = new HashMap<>();
         Map<Integer, Integer> valueOff = new HashMap<>();
@@ -96,7 +102,7 @@ final class TypeVerifierFixture {
         // libbpf's CO-RE poison calls (0xbad2310) in dead code are no error.
         VerifiedProgram vp = new StructuralVerifier(allHelpers(), java.util.Set.of(org.ebpf4j.vm.VerifierOption.HELPER_IDS_ON_PATHS))
                 .verify(new ProgramImage(name, out));
-        ProgContext pc = new ProgContext(type, attach, ctxRules(type), mapAt, valueOff, btf, 1);
+        ProgContext pc = new ProgContext(type, attach, rules, mapAt, valueOff, btf, 1);
         return new Prepared(vp, pc);
     }
 
