@@ -186,7 +186,11 @@ class LocalStorageCommandsTest {
     /**
      * spec §3.1 INODE row and §5.2 (prog_tests/test_local_storage.c's user-space sequence): the
      * key is any fd of the inode, O_PATH included; every fd of one inode names the same storage;
-     * a closed fd is EBADF (LS-F1); BPF object fds name the one anon inode.
+     * a closed fd is EBADF (LS-F1); BPF object fds name the one anon inode. Linux 6.18 (observed
+     * on this machine, BPF LSM in CONFIG_LSM): lookup ENOENT, update NOEXIST 0, lookup through the
+     * O_PATH fd gives the value, NOEXIST again EEXIST, flags 3 and F_LOCK EINVAL, get_next_key
+     * 524, an update keyed by the map's own fd succeeds and a lookup keyed by a BTF fd sees it,
+     * delete 0 then ENOENT, a closed or never-opened fd EBADF.
      */
     @Test
     void inodeStorageKeyedByAnyFdOfTheInode() {
