@@ -248,6 +248,7 @@ final class MapCommands {
             case File.ProgFile p when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
             case File.LinkFile l when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
             case File.BtfFile b when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
+            case File.SocketFile s when map.type() == MapType.INODE_STORAGE -> rt.fs().inodeOf(s.sock());   // SOCK_INODE
             case File.Other o -> o.inode();
             case File.CgroupFile c -> c.cgroup();
             default -> f.object() != null ? f.object() : f;   // a socket fd: the Socket itself

@@ -316,4 +316,27 @@ class InodeStorageTest {
         closeAll(m, btfFd);
         settle();
     }
+
+    /**
+     * A socket fd names the socket's sockfs inode (Linux 6.18, observed: an update keyed by a
+     * UDP socket fd succeeds); its storage goes when the socket is released.
+     */
+    @Test
+    void socketFdNamesItsSockfsInode() {
+        int m = create();
+        int sock = k.runtime().net().socket(t, 2, 2, 0);   // AF_INET, SOCK_DGRAM
+        bpf.mapUpdateElem(t, m, u32(sock), u64(9), MapFlags.BPF_NOEXIST);
+        assertEquals(9, le64(bpf.mapLookupElem(t, m, u32(sock))));
+        Inode si = fs.inodeOf(((File.SocketFile) t.fds().get(sock)).sock());
+        assertEquals(Fs.S_IFSOCK, si.mode() & 0170000);
+        assertNotNull(si.bpfStorage().get());
+        int other = k.runtime().net().socket(t, 2, 2, 0);
+        assertErrno(Errno.ENOENT, () -> bpf.mapLookupElem(t, m, u32(other)));   // each socket its own inode
+        k.runtime().net().close(t, sock);
+        assertTrue(si.evicted());
+        assertNull(si.bpfStorage().get(), "freed with the socket");
+        k.runtime().net().close(t, other);
+        closeAll(m, btfFd);
+        settle();
+    }
 }

@@ -1,7 +1,9 @@
 package org.ebpf4j.kernel.fs;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.ebpf4j.btf.Btf;
 import org.ebpf4j.kernel.File;
 import org.ebpf4j.kernel.Task;
@@ -41,6 +43,8 @@ public final class Fs {
     /** The one inode of every anon_inode file (BPF objects): fs/anon_inodes.c's {@code anon_inode_inode}. */
     private final Inode anon;
     private final VfsStructs vfs;
+    /** Inodes of objects outside the tree: a socket's sockfs inode ({@code SOCK_INODE}), made on first need. */
+    private final Map<Object, Inode> objectInodes = new IdentityHashMap<>();
     private volatile SecurityHooks security = SecurityHooks.NONE;
     private long nextIno = 1;
 
@@ -84,6 +88,39 @@ public final class Fs {
 
     /** {@code anon_inode_inode}: what {@code file_inode()} of a map, prog, link or BTF fd is. */
     public Inode anonInode() { return anon; }
+
+    /** {@code S_IFSOCK}. */
+    public static final int S_IFSOCK = 0140000;
+
+    /**
+     * The sockfs inode of socket {@code sock} ({@code SOCK_INODE(sock)}: what
+     * {@code file_inode()} of a socket fd is), made on first need; it lives until
+     * {@link #releaseInodeOf} ({@code sock_release}).
+     */
+    public synchronized Inode inodeOf(Object sock) {
+        Inode ino = objectInodes.get(sock);
+        if (ino == null) {
+            ino = newInode(S_IFSOCK | 0777);
+            ino.nlink = 1;   // sockfs: never linked in a directory, held by the socket
+            ino.count = 1;
+            ino.mirror.setCounts(1, 1);
+            objectInodes.put(sock, ino);
+        }
+        return ino;
+    }
+
+    /** {@code sock_release}: the socket's inode (if it ever had one) is dropped and dies. */
+    public void releaseInodeOf(Object sock) {
+        Inode ino;
+        synchronized (this) {
+            ino = objectInodes.remove(sock);
+            if (ino == null) {
+                return;
+            }
+            ino.nlink = 0;
+        }
+        iput(ino);
+    }
 
     /** The inode at {@code path}, or null. */
     public synchronized Inode lookup(String path) {

@@ -19,7 +19,8 @@
  * structs; the runtime wires them to the BPF LSM's trampolines when the BPF LSM is on.
  *
  * <p>Not modelled: permissions and ownership, hard links, symlinks, data, mounts, the dentry cache
- * as such (dentries exist only while a hook looks at them), inodes of sockets, pidfds and cgroup
- * directories (BPF object fds share the one anon inode, as on Linux).
+ * as such (dentries exist only while a hook looks at them), the inodes of pidfds, cgroup
+ * directories and stdio. BPF object fds share the one anon inode and each socket has its sockfs
+ * inode ({@link org.ebpf4j.kernel.fs.Fs#inodeOf}), as on Linux.
  */
 package org.ebpf4j.kernel.fs;
