@@ -397,7 +397,6 @@ MODEL_FN int bpf_lsm_file_open(struct file *file) { return 0; }
 MODEL_FN int bpf_lsm_inode_unlink(struct inode *dir, struct dentry *dentry) { return 0; }
 MODEL_FN int bpf_lsm_inode_rename(struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
 		struct dentry *new_dentry) { return 0; }
-MODEL_FN int bpf_lsm_task_alloc(struct task_struct *task, u64 clone_flags) { return 0; }
 
 /* The externs above are FUNCs in .BTF only once something refers to them. */
 MODEL_FN void *ebpf4j_model_extern_funcs(int i)

@@ -98,6 +98,7 @@ public final class Runtime implements AutoCloseable {
         // (which program type may call which is ProgTypes' business, as get_func_proto's).
         this.net = new org.ebpf4j.kernel.net.Net(this, cgroups);
         new org.ebpf4j.kernel.net.NetHelpers(net).registerInto(progs.helpers());
+        new org.ebpf4j.kernel.trampoline.FuncArgHelpers(arena).registerInto(progs.helpers());
         this.sysctl = new org.ebpf4j.kernel.sysctl.Sysctl(this);
         sysctl.helpers().registerInto(progs.helpers());
     }

@@ -73,6 +73,13 @@ final class Fds {
     /** Installs {@code file} (which carries its reference) in the task; on EMFILE drops the reference. */
     static int install(Task task, File file) {
         try {
+            // bpf_map_new_fd / bpf_prog_new_fd: security_bpf_map / security_bpf_prog first
+            if (file instanceof File.MapFile mf) {
+                org.ebpf4j.kernel.trampoline.Lsm.check(task.runtime().lsm().bpfMap(task, mf.map().map().address(), mf.mode()),
+                        "map fd (bpf_lsm_bpf_map)");
+            } else if (file instanceof File.ProgFile) {
+                org.ebpf4j.kernel.trampoline.Lsm.check(task.runtime().lsm().bpfProg(task), "program fd (bpf_lsm_bpf_prog)");
+            }
             return task.fds().install(file);
         } catch (BpfException e) {
             KernelObject o = file.object();

@@ -186,4 +186,52 @@ class TrampolineProgramsTest {
             assertEquals(0, o.program("on_enter").info().recursionMisses(), "on_enter prog recursion");
         }
     }
+
+    /** bpf_get_func_arg / _ret / _arg_cnt (tracing_prog_func_proto; get_func_args_test.c). */
+    @Test
+    void funcArgHelpers() {
+        try (BpfObject o = load("tramp_func_args")) {
+            o.program("fentry_args").attach();
+            o.program("fexit_args").attach();
+            assertEquals(0, testRun(o.program("fentry_args")).retval());
+            byte[] v = bss(o, "tramp_fu.bss");
+            assertEquals(2, le64(v, 0), "bpf_fentry_test2 has two arguments");
+            assertEquals(2, le64(v, 8));
+            assertEquals(3, le64(v, 16));
+            assertEquals(-22, le64(v, 24), "past the arguments: -EINVAL");
+            assertEquals(-95, le64(v, 32), "no return value in fentry: -EOPNOTSUPP");
+            assertEquals(2, le64(v, 40));
+            assertEquals(5, le64(v, 48), "fexit sees 2 + 3");
+            assertEquals(0, le64(o.map("tramp_fu.data").lookup(MapHandle.le32(0)), 0));
+        }
+        // tp_btf programs have no trampoline: the helpers are not offered
+        assertTrue(org.ebpf4j.kernel.prog.ProgTypes.allowsHelper(org.ebpf4j.uapi.ProgType.TRACING,
+                org.ebpf4j.uapi.AttachType.TRACE_FEXIT, 184, "bpf_fentry_test2"));
+        assertFalse(org.ebpf4j.kernel.prog.ProgTypes.allowsHelper(org.ebpf4j.uapi.ProgType.TRACING,
+                org.ebpf4j.uapi.AttachType.TRACE_RAW_TP, 183, "sys_enter"));
+    }
+
+    /**
+     * bpf_sk_storage_free runs for every destructed socket (__sk_destruct). Deviation: the sk
+     * argument is the socket's identity for the sk storage helpers (its bpf_sock mirror), not a
+     * struct sock laid out as the model BTF says, so its fields are not asserted here.
+     */
+    @Test
+    void fentryOnSkStorageFree() {
+        Task t = rt.spawn("app", 0, 0);
+        try (BpfObject o = load("tramp_sk_free")) {
+            Link l = o.program("on_free").attach();
+            int fd = rt.net().socket(t, SockAddr.AF_INET6, 2, 0);
+            rt.net().close(t, fd);
+            rt.barrier();
+            byte[] v = bss(o, "tramp_sk.bss");
+            assertEquals(1, le64(v, 0), "one socket destructed");
+            l.close();
+            rt.barrier();
+            int fd2 = rt.net().socket(t, SockAddr.AF_INET, 2, 0);
+            rt.net().close(t, fd2);
+            rt.barrier();
+            assertEquals(1, le64(bss(o, "tramp_sk.bss"), 0), "detached: not counted");
+        }
+    }
 }

@@ -42,6 +42,8 @@ public final class Net {
     static final int EPHEMERAL_HIGH = 60999;
 
     private final Runtime runtime;
+    /** The trampoline of {@code bpf_sk_storage_free(struct sock *sk)}, called as a socket is destructed. */
+    private final org.ebpf4j.kernel.trampoline.Trampoline skStorageFree;
     private final CgroupTree cgroups;
     private final CgroupRunner runner;
     private final SockHooks hooks;
@@ -58,6 +60,7 @@ public final class Net {
 
     public Net(Runtime runtime, CgroupTree cgroups) {
         this.runtime = runtime;
+        this.skStorageFree = runtime.trampolines().of("bpf_sk_storage_free");
         this.cgroups = cgroups;
         this.runner = new CgroupRunner(runtime.rcu(), runtime.cgroupStorageCtx());
         this.hooks = new SockHooks(this);
@@ -197,6 +200,14 @@ public final class Net {
 
     /** Rewrites {@code s}'s {@code bpf_sock} mirror from its state. */
     void syncMirror(Socket s) { hooks.syncMirror(s); }
+
+    /** {@code __sk_destruct} → {@code bpf_sk_storage_free(sk)}: through its trampoline (fentry/fexit programs see sk). */
+    void skStorageFree(Socket s, Runnable free) {
+        skStorageFree.call(new long[] {s.mirror}, () -> {
+            free.run();
+            return 0;
+        });
+    }
 
     /** {@code sk_destruct}: the cgroup reference goes, mirrors are freed after a grace period. */
     void destroyed(Socket s) {

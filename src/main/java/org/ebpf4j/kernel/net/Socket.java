@@ -221,7 +221,7 @@ public final class Socket extends KernelObject implements SkStorageOwner {
             destructors.clear();
         }
         ds.forEach(Runnable::run);
-        LocalStorage.destroy(this);   // __sk_destruct → bpf_sk_storage_free
+        net.skStorageFree(this, () -> LocalStorage.destroy(this));   // __sk_destruct → bpf_sk_storage_free
         net.destroyed(this);
     }
 

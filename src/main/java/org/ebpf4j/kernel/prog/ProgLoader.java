@@ -120,6 +120,8 @@ public final class ProgLoader {
         BpfProg prog = loadObject(task, attr, engineKind);
         int fd;
         try {
+            // bpf_prog_new_fd: security_bpf_prog first
+            org.ebpf4j.kernel.trampoline.Lsm.check(rt.lsm().bpfProg(task), "BPF_PROG_LOAD (bpf_lsm_bpf_prog)");
             fd = task.fds().install(new File.ProgFile(prog, File.FMODE_RDWR));
         } catch (BpfException e) {
             prog.put();

@@ -203,6 +203,7 @@ public final class ProgTypes {
     }
 
     static final int BPF_FUNC_sk_storage_get = 107, BPF_FUNC_sk_storage_delete = 108;
+    static final int BPF_FUNC_get_func_arg = 183, BPF_FUNC_get_func_ret = 184, BPF_FUNC_get_func_arg_cnt = 185;
 
     /**
      * As {@link #allowsHelper(ProgType, AttachType, int)} for a program with an attach target
@@ -214,6 +215,10 @@ public final class ProgTypes {
      * {@code bpf_lsm_func_proto} offers both to LSM programs.
      */
     public static boolean allowsHelper(ProgType type, AttachType eat, int id, String target) {
+        if (id == BPF_FUNC_get_func_arg || id == BPF_FUNC_get_func_ret || id == BPF_FUNC_get_func_arg_cnt) {
+            // tracing_prog_func_proto: only where bpf_prog_has_trampoline()
+            return AttachBtf.funcTarget(type, eat);
+        }
         if (id == BPF_FUNC_sk_storage_get || id == BPF_FUNC_sk_storage_delete) {
             if (type == ProgType.LSM) {
                 return true;

@@ -12,6 +12,10 @@ import org.ebpf4j.memory.Arena;
  * (an -errno, the verifier allows [-4095, 0]) is the hook's result and the operation fails with
  * it. Each method here returns 0 or -errno; with nothing attached it costs one volatile read.
  *
+ * <p>Hooks with no call site in the model are not declared (task_alloc: {@code Runtime.spawn} is
+ * not a fork); {@code file_open}, {@code inode_unlink} and {@code inode_rename} are for the
+ * filesystem model to call.
+ *
  * <p>Pointer arguments are arena addresses of the structs the model kernel BTF declares
  * (src/main/btf/model-kernel.c), so programs read their fields; the filesystem hooks take them
  * from their caller:
@@ -32,7 +36,7 @@ public final class Lsm {
 
     private final Runtime rt;
     private final Trampoline bpf, bpfMap, bpfProg, socketPostCreate, socketBind, socketConnect, fileOpen, inodeUnlink,
-            inodeRename, taskAlloc;
+            inodeRename;
 
     public Lsm(Runtime rt) {
         this.rt = rt;
@@ -46,7 +50,6 @@ public final class Lsm {
         this.fileOpen = t.of("bpf_lsm_file_open");
         this.inodeUnlink = t.of("bpf_lsm_inode_unlink");
         this.inodeRename = t.of("bpf_lsm_inode_rename");
-        this.taskAlloc = t.of("bpf_lsm_task_alloc");
     }
 
     /**
@@ -94,9 +97,6 @@ public final class Lsm {
     public int inodeRename(Task task, long oldDir, long oldDentry, long newDir, long newDentry) {
         return hook(inodeRename, task, oldDir, oldDentry, newDir, newDentry);
     }
-
-    /** {@code security_task_alloc(task, clone_flags)}: {@code taskAddr} is the new task's mirror. */
-    public int taskAlloc(Task current, long taskAddr, long cloneFlags) { return hook(taskAlloc, current, taskAddr, cloneFlags); }
 
     /**
      * {@code security_socket_post_create(sock, family, type, protocol, kern)} of {@code __sock_create}:

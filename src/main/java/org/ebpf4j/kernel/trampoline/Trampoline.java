@@ -127,12 +127,16 @@ public final class Trampoline implements StorageProbes.Probe {
             return body.getAsLong();
         }
         Arena arena = rt.arena();
-        long size = 8L * (nargs + 1);
-        long ctx = arena.alloc(size);
-        if (ctx == 0) {
+        // the frame: has-return flag, nr_args (FuncArgHelpers), the argument slots, the return slot
+        long size = FuncArgHelpers.FRAME_HEAD + 8L * (nargs + 1);
+        long frame = arena.alloc(size);
+        if (frame == 0) {
             return body.getAsLong();   // no memory for the frame: the programs miss this call
         }
+        long ctx = frame + FuncArgHelpers.FRAME_HEAD;
         try {
+            arena.store64(frame, 0);
+            arena.store64(ctx - 8, nargs);
             for (int i = 0; i < nargs; i++) {
                 arena.store64(ctx + 8L * i, i < args.length ? args[i] : 0);
             }
@@ -148,7 +152,7 @@ public final class Trampoline implements StorageProbes.Probe {
                 r.unlock();
             }
         } finally {
-            arena.free(ctx, size);
+            arena.free(frame, size);
         }
     }
 
@@ -157,6 +161,7 @@ public final class Trampoline implements StorageProbes.Probe {
             runOne(l.prog(), ctx);
         }
         long retSlot = ctx + 8L * nargs;
+        arena.store64(ctx - FuncArgHelpers.FRAME_HEAD, 1);   // fmod_ret and fexit programs see a return value
         long ret = 0;
         boolean skip = false;
         for (TracingLink l : ls.fmodRet()) {

@@ -126,6 +126,9 @@ final class HelperSignatures {
         def(173, "bpf_get_func_ip", I, CTX);
         def(175, "bpf_task_pt_regs", Ret.BTF_ID_PT_REGS, Arg.PTR_TO_BTF_ID);
         def(181, "bpf_loop", I, A, Arg.PTR_TO_FUNC, Arg.PTR_TO_STACK_OR_NULL, A);
+        def(183, "bpf_get_func_arg", I, CTX, A, Arg.PTR_TO_LONG);
+        def(184, "bpf_get_func_ret", I, CTX, Arg.PTR_TO_LONG);
+        def(185, "bpf_get_func_arg_cnt", I, CTX);
         def(186, "bpf_get_retval", I);
         def(187, "bpf_set_retval", I, A);
         def(195, "bpf_map_lookup_percpu_elem", Ret.MAP_VALUE_OR_NULL, M, K, A);

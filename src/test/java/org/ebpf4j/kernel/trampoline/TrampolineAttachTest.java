@@ -187,4 +187,45 @@ class TrampolineAttachTest {
         rt.barrier();
         assertTrue(tr.idle(), "the last reference gone: detached");
     }
+
+    /** security_bpf_prog (bpf_prog_new_fd) and security_bpf_map (bpf_map_new_fd) refuse the new fd. */
+    @Test
+    void lsmOnProgAndMapFds() {
+        List<Insn> eperm = Asm.program().mov64(Reg.R0, -1).exit().build();
+        int denyMap = load(ProgType.LSM, AttachType.LSM_MAC, "bpf_lsm_bpf_map", eperm);
+        int denyProg = load(ProgType.LSM, AttachType.LSM_MAC, "bpf_lsm_bpf_prog", eperm);
+        int l1 = bpf.linkCreate(task, Attrs.LinkCreate.of(denyProg, 0, AttachType.LSM_MAC.value()));
+        assertEquals(Errno.EPERM, assertThrows(BpfException.class,
+                () -> load(ProgType.TRACING, AttachType.TRACE_FENTRY, "bpf_fentry_test1", RET0)).errno());
+        task.fds().close(l1);
+        rt.barrier();
+        assertTrue(load(ProgType.TRACING, AttachType.TRACE_FENTRY, "bpf_fentry_test1", RET0) > 0);
+        var array = org.ebpf4j.syscall.MapCreateAttr.of(org.ebpf4j.uapi.MapType.ARRAY, 4, 8, 1, 0);
+        int l2 = bpf.linkCreate(task, Attrs.LinkCreate.of(denyMap, 0, AttachType.LSM_MAC.value()));
+        assertEquals(Errno.EPERM, assertThrows(BpfException.class, () -> bpf.mapCreate(task, array)).errno());
+        task.fds().close(l2);
+        rt.barrier();
+        assertTrue(bpf.mapCreate(task, array) > 0);
+    }
+
+    /** security_socket_post_create (__sock_create) and security_socket_connect (__sys_connect) refuse with the program's errno. */
+    @Test
+    void lsmOnSocketCreateAndConnect() {
+        List<Insn> eacces = Asm.program().mov64(Reg.R0, -13).exit().build();
+        var net = rt.net();
+        int create = load(ProgType.LSM, AttachType.LSM_MAC, "bpf_lsm_socket_post_create", eacces);
+        int l1 = bpf.linkCreate(task, Attrs.LinkCreate.of(create, 0, AttachType.LSM_MAC.value()));
+        assertEquals(Errno.EACCES, assertThrows(BpfException.class,
+                () -> net.socket(task, org.ebpf4j.kernel.net.SockAddr.AF_INET, 2, 0)).errno());
+        task.fds().close(l1);
+        rt.barrier();
+        int fd = net.socket(task, org.ebpf4j.kernel.net.SockAddr.AF_INET, 2, 0);
+        int connect = load(ProgType.LSM, AttachType.LSM_MAC, "bpf_lsm_socket_connect", eacces);
+        int l2 = bpf.linkCreate(task, Attrs.LinkCreate.of(connect, 0, AttachType.LSM_MAC.value()));
+        var to = org.ebpf4j.kernel.net.SockAddr.parse("127.0.0.1:9");
+        assertEquals(Errno.EACCES, assertThrows(BpfException.class, () -> net.connect(task, fd, to)).errno());
+        task.fds().close(l2);
+        rt.barrier();
+        net.connect(task, fd, to);   // UDP: records the peer
+    }
 }
