@@ -214,6 +214,52 @@ struct sock {
 	void *sk_user_data;
 };
 
+/* include/linux/fs.h, include/linux/dcache.h (Linux 6.18): the VFS objects the filesystem model
+ * mirrors (kernel.fs); struct inode is what bpf_inode_storage_get/delete take. */
+typedef unsigned short umode_t;
+typedef unsigned int fmode_t;
+typedef long long loff_t;
+
+struct inode {
+	umode_t i_mode;
+	unsigned short i_opflags;
+	kuid_t i_uid;
+	kgid_t i_gid;
+	unsigned int i_flags;
+	unsigned long i_ino;
+	union {
+		const unsigned int i_nlink;
+		unsigned int __i_nlink;
+	};
+	loff_t i_size;
+	atomic_t i_count;
+	void *i_security;
+};
+
+struct qstr {
+	u32 hash;
+	u32 len;
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct inode *d_inode;
+};
+
+struct path {
+	void *mnt;
+	struct dentry *dentry;
+};
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+	unsigned int f_flags;
+	fmode_t f_mode;
+};
+
 /*
  * Roots: functions whose prototypes name every type above keep them all in .BTF (BPF
  * functions take at most five arguments, hence two). Never called; they exist for their BTF.
@@ -236,6 +282,12 @@ __attribute__((used, noinline)) int ebpf4j_model_pointee_types(struct css_set *c
 		enum sock_type type)
 {
 	return type;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_fs_types(struct inode *inode,
+		struct dentry *dentry, struct file *file, struct path *path)
+{
+	return 0;
 }
 
 __attribute__((used, noinline)) int ebpf4j_model_trace_types(btf_trace_sys_enter enter,
@@ -282,8 +334,6 @@ __attribute__((used, noinline)) struct cgroup *bpf_cgroup_acquire(struct cgroup 
  * bpf_local_storage.h) so it has no FUNC in vmlinux BTF and cannot be traced.
  */
 typedef unsigned int gfp_t;
-typedef unsigned int fmode_t;
-typedef unsigned short umode_t;
 typedef unsigned short sa_family_t;
 
 /* net/bpf/test_run.c */
@@ -311,40 +361,8 @@ struct socket {
 	struct sock *sk;
 };
 
-/* include/linux/fs.h, dcache.h: the fields LSM programs read */
-struct inode {
-	umode_t i_mode;
-	kuid_t i_uid;
-	kgid_t i_gid;
-	unsigned int i_flags;
-	unsigned long i_ino;
-	unsigned int i_nlink;
-	long long i_size;
-};
-
-struct qstr {
-	u32 hash;
-	u32 len;
-	const unsigned char *name;
-};
-
-struct dentry {
-	struct dentry *d_parent;
-	struct qstr d_name;
-	struct inode *d_inode;
-};
-
-struct path {
-	void *mnt;
-	struct dentry *dentry;
-};
-
-struct file {
-	struct path f_path;
-	struct inode *f_inode;
-	unsigned int f_flags;
-	fmode_t f_mode;
-};
+/* include/linux/fs.h, dcache.h: struct inode, dentry, path and file are declared above, with the
+ * filesystem model (kernel.fs), whose mirrors programs read */
 
 #define MODEL_FN __attribute__((used, noinline))
 

@@ -106,6 +106,9 @@ public final class FdTable {
         if (o != null && !o.tryAnyGet()) {
             throw new BpfException(Errno.EBADF, "fd " + fd + " was closed concurrently");
         }
+        if (f instanceof File.FsFile ff) {
+            ff.file().get();   // get_file: both fds name one struct file
+        }
         try {
             return install(f);
         } catch (BpfException e) {
@@ -148,6 +151,10 @@ public final class FdTable {
     }
 
     private static void release(File f) {
+        if (f instanceof File.FsFile ff) {
+            ff.file().put();   // fput: the last one drops the inode reference
+            return;
+        }
         KernelObject o = f.object();
         if (o != null) {
             o.anyPut();

@@ -9,7 +9,7 @@ import org.ebpf4j.map.MapFlags;
  * New kinds (cgroup directories, sockets, pidfds) join the permits list as they arrive.
  */
 public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.SocketFile,
-        File.CgroupFile, File.Stdio, File.Other {
+        File.CgroupFile, File.FsFile, File.Stdio, File.Other {
     /** {@code FMODE_READ}: the fd was opened for reading. */
     int FMODE_READ = 1;
     /** {@code FMODE_WRITE}: the fd was opened for writing. */
@@ -89,6 +89,16 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
         @Override public KernelObject object() { return null; }
 
         @Override public String what() { return kind; }
+    }
+
+    /**
+     * A file of the filesystem model ({@link org.ebpf4j.kernel.fs.Fs#open}): the fd's
+     * {@code struct file}, whose last close drops its inode reference. {@code mode} 0 for O_PATH.
+     */
+    record FsFile(org.ebpf4j.kernel.fs.OpenFile file, int mode) implements File {
+        @Override public KernelObject object() { return null; }
+
+        @Override public String what() { return file.isPath() ? "O_PATH file" : file.inode().isDir() ? "directory" : "regular file"; }
     }
 
     /** An open cgroup2 directory (O_RDONLY|O_DIRECTORY): what PROG_ATTACH and LINK_CREATE take as target_fd. Holds no BPF object. */

@@ -54,6 +54,7 @@ public final class Runtime implements AutoCloseable {
     private final org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx = new org.ebpf4j.map.storage.CgroupStorageRunCtx();
     private final org.ebpf4j.kernel.net.Net net;
     private final org.ebpf4j.kernel.sysctl.Sysctl sysctl;
+    private final org.ebpf4j.kernel.fs.Fs fs;
 
     private Runtime(Builder b) {
         this.arena = new Arena(b.arenaSize);
@@ -67,11 +68,30 @@ public final class Runtime implements AutoCloseable {
         this.unprivilegedBpfDisabled = b.unprivilegedBpfDisabled;
         this.kernelBtf = org.ebpf4j.btf.Btf.modelKernel();
         this.mirrors = new org.ebpf4j.kernel.task.KernelMirrors(arena, rcu, cgroups, kernelBtf);
+        this.fs = new org.ebpf4j.kernel.fs.Fs(arena, kernelBtf, b.bpfLsm, new org.ebpf4j.kernel.fs.Fs.Hooks() {
+            @Override public void register(org.ebpf4j.kernel.fs.Inode inode, long header) { mirrors.registerOwner(inode, header); }
+
+            @Override public void unregister(long addr) { mirrors.unregisterOwner(addr); }
+
+            @Override public void afterGracePeriod(Runnable free) { rcu.callAfterGracePeriod(free); }
+        });
         this.tracepoints = new org.ebpf4j.kernel.trace.Tracepoints(this);
         // the trampolines of the modelled kernel functions, and the call sites below the kernel layer
         this.trampolines = new org.ebpf4j.kernel.trampoline.Trampolines(this);
         org.ebpf4j.map.storage.StorageProbes.of(mapRegistry).setUpdate(trampolines.of("bpf_local_storage_update"));
         this.lsm = new org.ebpf4j.kernel.trampoline.Lsm(this);
+        if (b.bpfLsm) {   // the BPF LSM's hooks are registered only when it is in lsm=
+            org.ebpf4j.kernel.trampoline.Lsm hooks = lsm;
+            fs.setSecurityHooks(new org.ebpf4j.kernel.fs.SecurityHooks() {
+                @Override public int fileOpen(Task task, long file) { return hooks.fileOpen(task, file); }
+
+                @Override public int inodeUnlink(Task task, long dir, long dentry) { return hooks.inodeUnlink(task, dir, dentry); }
+
+                @Override public int inodeRename(Task task, long oldDir, long oldDentry, long newDir, long newDentry) {
+                    return hooks.inodeRename(task, oldDir, oldDentry, newDir, newDentry);
+                }
+            });
+        }
         this.testFunctions = new org.ebpf4j.kernel.trampoline.TestFunctions(this);
         this.progs = new org.ebpf4j.kernel.prog.ProgEnv(this);   // it reads the fields above
         // init_net, and the helpers of the socket and cgroup hooks in the one helper table
@@ -92,6 +112,7 @@ public final class Runtime implements AutoCloseable {
         private int maxFds = 1 << 16;
         private int firstPid = 1000;
         private int unprivilegedBpfDisabled = 2;
+        private boolean bpfLsm = true;
 
         private Builder() {}
 
@@ -128,6 +149,16 @@ public final class Runtime implements AutoCloseable {
         /** {@code kernel.unprivileged_bpf_disabled} (default 2, as on this machine's kernel). */
         public Builder unprivilegedBpfDisabled(int value) {
             this.unprivilegedBpfDisabled = value;
+            return this;
+        }
+
+        /**
+         * Whether the BPF LSM is active ({@code CONFIG_BPF_LSM} and "bpf" in {@code lsm=}; default
+         * true, as the upstream selftests assume): off, inodes have no BPF blob, so INODE_STORAGE
+         * cannot hold anything (helper get NULL, update EBADF, lookup/delete ENOENT).
+         */
+        public Builder bpfLsm(boolean on) {
+            this.bpfLsm = on;
             return this;
         }
 
@@ -194,6 +225,9 @@ public final class Runtime implements AutoCloseable {
 
     /** The modelled /proc/sys, whose reads and writes run the cgroup/sysctl hook. */
     public org.ebpf4j.kernel.sysctl.Sysctl sysctl() { return sysctl; }
+
+    /** The filesystem model: files, inodes, whether the BPF LSM gives them blobs. */
+    public org.ebpf4j.kernel.fs.Fs fs() { return fs; }
 
     /** The legacy cgroup storage run context every cgroup hook run of this runtime uses. */
     public org.ebpf4j.map.storage.CgroupStorageRunCtx cgroupStorageCtx() { return cgroupStorageCtx; }

@@ -28,6 +28,8 @@ public final class Task implements TaskStorageOwner {
     private volatile boolean exited;
     /** {@code task->bpf_storage} (TASK_STORAGE). */
     private final AtomicReference<LocalStorage> bpfStorage = new AtomicReference<>();
+    /** {@code mm->exe_file}: the file of the last execve, or null. */
+    private final AtomicReference<org.ebpf4j.kernel.fs.OpenFile> exeFile = new AtomicReference<>();
     /** Its {@code struct task_struct} in the arena (what bpf_get_current_task_btf returns). */
     private final TaskMirror mirror;
 
@@ -101,6 +103,23 @@ public final class Task implements TaskStorageOwner {
 
     public boolean exited() { return exited; }
 
+    /**
+     * {@code set_mm_exe_file}: {@code file} (holding its reference) becomes the task's executable;
+     * the previous one is put. Null drops it (exit).
+     */
+    public void setExeFile(org.ebpf4j.kernel.fs.OpenFile file) {
+        org.ebpf4j.kernel.fs.OpenFile old = exeFile.getAndSet(file);
+        if (old != null) {
+            old.put();
+        }
+    }
+
+    /** The inode of the task's executable ({@code mm->exe_file}), or null. */
+    public org.ebpf4j.kernel.fs.Inode exeInode() {
+        org.ebpf4j.kernel.fs.OpenFile f = exeFile.get();
+        return f == null ? null : f.inode();
+    }
+
     /** do_exit: closes every fd and leaves the process table. Idempotent. */
     public void exit() {
         if (exited) {
@@ -108,6 +127,7 @@ public final class Task implements TaskStorageOwner {
         }
         exited = true;
         fds.closeAll();
+        setExeFile(null);   // exit_mm → mmput → set_mm_exe_file(mm, NULL)
         runtime.reap(this);
         LocalStorage.destroy(this);   // __put_task_struct → bpf_task_storage_free (exit = reap here)
         runtime.mirrors().exited(mirror, cgroupId);   // put_task_struct_rcu_user: freed after a grace period

@@ -8,6 +8,7 @@ import org.ebpf4j.map.storage.CgroupStorageMap;
 import org.ebpf4j.map.storage.CgrpStorageMap;
 import org.ebpf4j.map.storage.LocalStorageMap;
 import org.ebpf4j.map.storage.SkStorageMap;
+import org.ebpf4j.map.storage.InodeStorageMap;
 import org.ebpf4j.map.storage.TaskStorageMap;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
@@ -45,6 +46,7 @@ public final class MapTypes {
         k.put(MapType.LPM_TRIE, new Kind(LpmTrieMap::allocCheck, LpmTrieMap::new));
         k.put(MapType.RINGBUF, new Kind(RingBufMap::allocCheck, RingBufMap::new));
         k.put(MapType.SK_STORAGE, new Kind(LocalStorageMap::allocCheck, SkStorageMap::new));
+        k.put(MapType.INODE_STORAGE, new Kind(LocalStorageMap::allocCheck, InodeStorageMap::new));
         k.put(MapType.TASK_STORAGE, new Kind(LocalStorageMap::allocCheck, TaskStorageMap::new));
         k.put(MapType.CGRP_STORAGE, new Kind(LocalStorageMap::allocCheck, CgrpStorageMap::new));
         k.put(MapType.CGROUP_STORAGE, new Kind(CgroupStorageMap::allocCheck, CgroupStorageMap::new));

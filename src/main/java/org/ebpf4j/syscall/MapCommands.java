@@ -234,7 +234,7 @@ final class MapCommands {
      * The key of an owner-keyed map (local storage) is an fd of the caller: {@code fdget} (EBADF),
      * then the map type's own resolution (ENOTSOCK, EBADF, ENOENT: spec §3.1).
      */
-    private static <O> O ownerKey(Task task, OwnerKeyedMap<O> map, byte[] key) {
+    private <O> O ownerKey(Task task, OwnerKeyedMap<O> map, byte[] key) {
         if (key == null || key.length != 4) {
             throw new BpfException(Errno.EINVAL, map.type() + " keys are a 4-byte fd, got "
                     + (key == null ? "none" : key.length + " bytes"));
@@ -242,6 +242,13 @@ final class MapCommands {
         int fd = le32(key);
         File f = task.fds().get(fd);
         Object inode = switch (f) {
+            case File.FsFile ff -> ff.file().inode();   // fget_raw: O_PATH files too
+            // anon_inode_getfile: every BPF object fd's file_inode() is the one anon inode
+            case File.MapFile m when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
+            case File.ProgFile p when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
+            case File.LinkFile l when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
+            case File.BtfFile b when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
+            case File.SocketFile s when map.type() == MapType.INODE_STORAGE -> rt.fs().inodeOf(s.sock());   // SOCK_INODE
             case File.Other o -> o.inode();
             case File.CgroupFile c -> c.cgroup();
             default -> f.object() != null ? f.object() : f;   // a socket fd: the Socket itself
@@ -249,15 +256,15 @@ final class MapCommands {
         return map.ownerOfFile(inode, fd);
     }
 
-    private static <O> byte[] lookupOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
+    private <O> byte[] lookupOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
         return map.lookupOwner(ownerKey(task, map, a.key()), a.flags());
     }
 
-    private static <O> void updateOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
+    private <O> void updateOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
         map.updateOwner(ownerKey(task, map, a.key()), a.value(), a.flags());
     }
 
-    private static <O> void deleteOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
+    private <O> void deleteOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {
         map.deleteOwner(ownerKey(task, map, a.key()));
     }
 

@@ -72,7 +72,7 @@ class LocalStorageCommandsTest {
 
     @Test
     void creationWithBtf() {
-        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE}) {
+        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE, MapType.INODE_STORAGE}) {
             assertErrno(Errno.EINVAL, () -> bpf.mapCreate(t, ls(type, 0)));                                   // LS-C1
             assertErrno(Errno.EINVAL, () -> bpf.mapCreate(t, MapCreateAttr.of(type, 4, 8, 0, 1)));             // LS-C6
             assertErrno(Errno.EINVAL, () -> bpf.mapCreate(t, MapCreateAttr.of(type, 4, 8, 0, 1)                // LS-C10 struct key
@@ -180,6 +180,44 @@ class LocalStorageCommandsTest {
         assertNull(c1.bpfStorage().get(), "freed with the cgroup's release");
         t.fds().close(cfd);
         t.fds().close(dir);
+        t.fds().close(map);
+    }
+
+    /**
+     * spec §3.1 INODE row and §5.2 (prog_tests/test_local_storage.c's user-space sequence): the
+     * key is any fd of the inode, O_PATH included; every fd of one inode names the same storage;
+     * a closed fd is EBADF (LS-F1); BPF object fds name the one anon inode. Linux 6.18 (observed
+     * on this machine, BPF LSM in CONFIG_LSM): lookup ENOENT, update NOEXIST 0, lookup through the
+     * O_PATH fd gives the value, NOEXIST again EEXIST, flags 3 and F_LOCK EINVAL, get_next_key
+     * 524, an update keyed by the map's own fd succeeds and a lookup keyed by a BTF fd sees it,
+     * delete 0 then ENOENT, a closed or never-opened fd EBADF.
+     */
+    @Test
+    void inodeStorageKeyedByAnyFdOfTheInode() {
+        int map = create(MapType.INODE_STORAGE);
+        org.ebpf4j.kernel.fs.Fs fs = k.runtime().fs();
+        fs.create("/rm");
+        int fd = fs.open(t, "/rm", org.ebpf4j.kernel.fs.Fs.O_RDONLY);
+        int path = fs.open(t, "/rm", org.ebpf4j.kernel.fs.Fs.O_PATH);
+        assertErrno(Errno.ENOENT, () -> bpf.mapLookupElem(t, map, u32(fd)));                      // LS-U1
+        bpf.mapUpdateElem(t, map, u32(fd), u64(0xbeefdeadL), MapFlags.BPF_NOEXIST);
+        assertEquals(0xbeefdeadL, le64(bpf.mapLookupElem(t, map, u32(path))), "the O_PATH fd names the same inode");
+        assertErrno(Errno.EEXIST, () -> bpf.mapUpdateElem(t, map, u32(path), u64(1), MapFlags.BPF_NOEXIST));   // LS-U3
+        assertErrno(Errno.EINVAL, () -> bpf.mapUpdateElem(t, map, u32(fd), u64(1), MapFlags.BPF_F_LOCK));   // LS-U6
+        assertErrno(Errno.EINVAL, () -> bpf.mapUpdateElem(t, map, u32(fd), u64(1), 3));                  // LS-U5
+        t.fds().close(path);
+        bpf.mapDeleteElem(t, map, u32(fd));                                                         // LS-D1
+        assertErrno(Errno.ENOENT, () -> bpf.mapLookupElem(t, map, u32(fd)));
+        assertErrno(Errno.ENOENT, () -> bpf.mapDeleteElem(t, map, u32(fd)));                      // LS-D2
+        assertErrno(Errno.ENOTSUPP, () -> bpf.mapGetNextKey(t, map, u32(fd)));                    // LS-K1
+        assertErrno(Errno.EBADF, () -> bpf.mapLookupElem(t, map, u32(path)));                     // LS-F1 closed
+        assertErrno(Errno.EBADF, () -> bpf.mapUpdateElem(t, map, u32(99), u64(1), 0));            // LS-F1 never open
+        assertErrno(Errno.EBADF, () -> bpf.mapDeleteElem(t, map, u32(99)));
+        // a map fd: file_inode() is the anon inode, which has a blob too
+        bpf.mapUpdateElem(t, map, u32(map), u64(3), MapFlags.BPF_ANY);
+        assertEquals(3, le64(bpf.mapLookupElem(t, map, u32(btfFd))), "every BPF object fd shares the anon inode");
+        bpf.mapDeleteElem(t, map, u32(map));
+        t.fds().close(fd);
         t.fds().close(map);
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code bpf_list_head} belong only in hash/array values, {@code __uptr} only in TASK_STORAGE.
  */
 class LocalStorageSpecialFieldsTest {
-    static final MapType[] LOCAL_STORAGE = {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE};
+    static final MapType[] LOCAL_STORAGE = {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE, MapType.INODE_STORAGE};
 
     @RegisterExtension final LeakCheck k = new LeakCheck();
     Bpf bpf;
@@ -83,7 +83,7 @@ class LocalStorageSpecialFieldsTest {
 
     @Test
     void uptrOnlyInTaskStorage() {   // LS-C12
-        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.CGRP_STORAGE}) {
+        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.CGRP_STORAGE, MapType.INODE_STORAGE}) {
             BpfException e = assertErrno(Errno.EOPNOTSUPP, () -> bpf.mapCreate(t, ls(type, 8, tUptrVal)));
             assertTrue(e.getMessage().contains("__uptr"), e.getMessage());
         }

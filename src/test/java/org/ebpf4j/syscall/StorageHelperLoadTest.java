@@ -80,7 +80,7 @@ class StorageHelperLoadTest {
         int tInt = b.integer("int", 4);
         int tVal = b.struct("v8", 8, "a", tInt, 0, "b", tInt, 4);
         int btfFd = bpf.btfLoad(t, BtfLoadAttr.of(b.bytes()));
-        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE}) {
+        for (MapType type : new MapType[] {MapType.SK_STORAGE, MapType.TASK_STORAGE, MapType.CGRP_STORAGE, MapType.INODE_STORAGE}) {
             int mapFd = bpf.mapCreate(t, MapCreateAttr.of(type, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
             BpfException e = assertErrno(Errno.EINVAL, () -> load(lookup(mapFd), 0));
             assertMessage(e, "cannot pass map_type " + type.value() + " into func bpf_map_lookup_elem#1");
@@ -114,5 +114,60 @@ class StorageHelperLoadTest {
         int hash = bpf.mapCreate(t, MapCreateAttr.of(MapType.HASH, 4, 8, 1, 0));   // a hash map is on the allow-list
         loadsAndCloses(lookup(hash), BPF_F_SLEEPABLE);
         t.fds().close(hash);
+    }
+
+    /** {@code v = bpf_inode_storage_get(map, NULL, NULL, F_CREATE); bpf_inode_storage_delete(map, NULL); return 0;} */
+    static List<Insn> inodeStorage(int mapFd) {
+        return Asm.program()
+                .ldMapFd(Reg.R1, mapFd).mov64(Reg.R2, 0).mov64(Reg.R3, 0).mov64(Reg.R4, 1).call(145)
+                .ldMapFd(Reg.R1, mapFd).mov64(Reg.R2, 0).call(146)
+                .mov64(Reg.R0, 0).exit().build();
+    }
+
+    /** An LSM program on {@code bpf_lsm_file_open} (attach_btf_id from the model kernel's BTF). */
+    ProgLoadAttr lsm(List<Insn> insns) {
+        int btfId = k.runtime().kernelBtf().idsByName("bpf_lsm_file_open").get(0);
+        return new ProgLoadAttr(ProgType.LSM.value(), insns, "GPL", 0, null, 0, 0, 0, "lsm", 0,
+                org.ebpf4j.uapi.AttachType.LSM_MAC.value(), 0, btfId, 0, null);
+    }
+
+    /**
+     * spec §2.3: {@code bpf_inode_storage_get/delete} are in {@code bpf_lsm_func_proto} only:
+     * an LSM program may call them (arg2 is ARG_PTR_TO_BTF_ID_OR_NULL, so a NULL inode loads),
+     * any other type gets check_helper_call's "program of this type cannot use helper"; and
+     * check_map_func_compatibility pairs INODE_STORAGE with exactly these two helpers.
+     */
+    @Test
+    void inodeStorageHelpersOnlyInLsmPrograms() {
+        RawBtf b = new RawBtf();
+        int tInt = b.integer("int", 4);
+        int tVal = b.struct("v8", 8, "a", tInt, 0, "b", tInt, 4);
+        int btfFd = bpf.btfLoad(t, BtfLoadAttr.of(b.bytes()));
+        int inode = bpf.mapCreate(t, MapCreateAttr.of(MapType.INODE_STORAGE, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
+        int task = bpf.mapCreate(t, MapCreateAttr.of(MapType.TASK_STORAGE, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
+        int lsm = bpf.progLoad(t, lsm(inodeStorage(inode)));
+        t.fds().close(lsm);
+        // the hook's own pointer: file->f_inode is a PTR_TO_BTF_ID of struct inode
+        int fInode = org.ebpf4j.btf.StructLayout.of(k.runtime().kernelBtf(), "file").offset("f_inode");
+        lsm = bpf.progLoad(t, lsm(Asm.program().ldx(Size.DW, Reg.R6, Reg.R1, 0).ldx(Size.DW, Reg.R2, Reg.R6, fInode)
+                .ldMapFd(Reg.R1, inode).mov64(Reg.R3, 0).mov64(Reg.R4, 1).call(145).mov64(Reg.R0, 0).exit().build()));
+        t.fds().close(lsm);
+        // ... and the struct file itself is not one (check_reg_type: btf_struct_ids_match)
+        BpfException wrong = assertErrno(Errno.EACCES, () -> bpf.progLoad(t, lsm(Asm.program().ldx(Size.DW, Reg.R2, Reg.R1, 0)
+                .ldMapFd(Reg.R1, inode).mov64(Reg.R3, 0).mov64(Reg.R4, 1).call(145).mov64(Reg.R0, 0).exit().build())));
+        assertMessage(wrong, "R2 is of type file but inode is expected");
+        for (ProgType type : new ProgType[] {ProgType.CGROUP_SKB, ProgType.KPROBE, ProgType.TRACING, ProgType.SCHED_CLS}) {
+            BpfException e = assertErrno(Errno.EINVAL, () -> bpf.progLoad(t, ProgLoadAttr.of(type.value(), inodeStorage(inode), "GPL")));
+            assertMessage(e, "program of this type cannot use helper bpf_inode_storage_get#145");
+        }
+        BpfException e = assertErrno(Errno.EINVAL, () -> bpf.progLoad(t, lsm(inodeStorage(task))));
+        assertMessage(e, "cannot pass map_type 29 into func bpf_inode_storage_get#145");
+        List<Insn> taskGet = Asm.program().ldMapFd(Reg.R1, inode).mov64(Reg.R2, 0).mov64(Reg.R3, 0).mov64(Reg.R4, 0)
+                .call(156).mov64(Reg.R0, 0).exit().build();
+        e = assertErrno(Errno.EINVAL, () -> bpf.progLoad(t, lsm(taskGet)));
+        assertMessage(e, "cannot pass map_type 28 into func bpf_task_storage_get#156");
+        t.fds().close(inode);
+        t.fds().close(task);
+        t.fds().close(btfFd);
     }
 }

@@ -187,6 +187,7 @@ public final class Net {
         }
         unhash(s);
         setState(s, TcpState.CLOSE);
+        runtime.fs().releaseInodeOf(s);   // sock_release: the sockfs inode goes with the struct socket
     }
 
     /**

@@ -41,6 +41,8 @@ public final class ProgTypes {
     };
     /** {@code bpf_tracing_func_proto} beyond the base (kprobe, tracepoint, perf_event, raw_tp, tracing). */
     static final int[] TRACING = {15, 16, 22, 25, 27, 36, 37, 67, 109, 117, 160, 174};
+    /** {@code bpf_lsm_func_proto} (kernel/bpf/bpf_lsm.c) beyond tracing's: inode_storage_get/delete. */
+    static final int[] LSM = {145, 146};
     /** {@code cgroup_current_func_proto} (kernel/bpf/cgroup.c). */
     static final int[] CGROUP_CURRENT = {15, 14, 16, 80, 123, 17};
     /**
@@ -131,7 +133,7 @@ public final class ProgTypes {
         m.put(ProgType.RAW_TRACEPOINT, new Row(args, set(TRACING), TestRunKind.RAW_TP));
         m.put(ProgType.RAW_TRACEPOINT_WRITABLE, new Row(args, set(TRACING), TestRunKind.RAW_TP));
         m.put(ProgType.TRACING, new Row(btfArgs, set(TRACING, new int[] {173}), TestRunKind.TRACING));
-        m.put(ProgType.LSM, new Row(btfArgs, set(TRACING), TestRunKind.NONE));
+        m.put(ProgType.LSM, new Row(btfArgs, set(TRACING, LSM), TestRunKind.NONE));
         m.put(ProgType.SYSCALL, new Row(a -> CtxAccess.SYSCALL, set(TRACING, SYSCALL), TestRunKind.SYSCALL));
         // struct bpf_sock 80, bpf_sock_addr 72, bpf_sock_ops 224, bpf_sockopt 40, bpf_cgroup_dev_ctx 12,
         // bpf_sysctl 8, sk_msg_md 80, bpf_sk_lookup 72, sk_reuseport_md 64, bpf_nf_ctx 16

@@ -129,6 +129,15 @@ public final class KernelMirrors implements OwnerResolver {
     /** Whether the mirror of {@code c} exists (tests: freed with the cgroup). */
     public boolean hasMirror(Cgroup c) { return cgroups.containsKey(c); }
 
+    /**
+     * Makes the struct at {@code header + 16} resolve to {@code owner} (mirrors kept by other
+     * packages: the filesystem's {@code struct inode}s).
+     */
+    public void registerOwner(StorageOwner owner, long header) { table.register(owner, header); }
+
+    /** Forgets the owner of the struct at {@code addr} (before its memory goes, after a grace period). */
+    public void unregisterOwner(long addr) { table.unregister(addr); }
+
     @Override
     public StorageOwner ownerAt(long addr) { return table.ownerAt(addr); }
 }

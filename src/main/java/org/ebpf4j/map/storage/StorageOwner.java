@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An object that local storage hangs off: a socket ({@code sk->sk_bpf_storage}), a task
- * ({@code task->bpf_storage}), a cgroup ({@code cgroup->bpf_cgrp_storage}). The owner holds only
+ * ({@code task->bpf_storage}), a cgroup ({@code cgroup->bpf_cgrp_storage}), an inode (its BPF LSM blob). The owner holds only
  * the pointer slot; everything else lives in {@link LocalStorage} (spec §1.1). Implemented by the
  * kernel model's objects through the per-type sub-interfaces {@link SkStorageOwner},
  * {@link TaskStorageOwner} and {@link CgrpStorageOwner}.

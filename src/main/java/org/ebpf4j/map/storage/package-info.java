@@ -3,7 +3,7 @@
  * instead of living in a keyed map.
  *
  * <p><b>The shared core</b> (kernel/bpf/bpf_local_storage.c): an owner ({@link
- * org.ebpf4j.map.storage.StorageOwner}: a socket, a task, a cgroup) holds one pointer to its
+ * org.ebpf4j.map.storage.StorageOwner}: a socket, a task, a cgroup, an inode) holds one pointer to its
  * {@link org.ebpf4j.map.storage.LocalStorage}, which lists one
  * {@link org.ebpf4j.map.storage.LocalStorageElem} per map, newest first, and caches up to 16 of
  * them by each map's {@code cache_idx} (least-used slot first per map type,
@@ -23,7 +23,9 @@
  * <p><b>Owner types</b>, one thin file each: {@link org.ebpf4j.map.storage.SkStorageMap}
  * (net/core/bpf_sk_storage.c: option-memory charging, full sockets only, BPF_F_CLONE),
  * {@link org.ebpf4j.map.storage.TaskStorageMap} (pidfd keys),
- * {@link org.ebpf4j.map.storage.CgrpStorageMap} (cgroup fd keys). Their helpers (107/108,
+ * {@link org.ebpf4j.map.storage.CgrpStorageMap} (cgroup fd keys),
+ * {@link org.ebpf4j.map.storage.InodeStorageMap} (kernel/bpf/bpf_inode_storage.c: any fd of the
+ * inode, O_PATH included; nothing without a BPF LSM blob). Their helpers (107/108, 145/146,
  * 156/157, 210/211) are registered by {@link org.ebpf4j.map.storage.LocalStorageHelpers} with an
  * {@link org.ebpf4j.map.storage.OwnerResolver} that turns the owner pointer a program holds into
  * the owner ({@link org.ebpf4j.map.storage.OwnerTable}, one per runtime through {@code OwnerTable.of(registry)},

@@ -160,6 +160,12 @@ final class HelperCalls {
                             && t != Arg.PTR_TO_ANY) {
                         throw typeErr(insn, regno, r, t == Arg.PTR_TO_CONST_STR ? "map_value" : "ptr_, trusted_ptr_");
                     }
+                    // check_reg_type → btf_struct_ids_match against the proto's arg_btf_id, where
+                    // both sides are known structs
+                    String want = HelperSignatures.argBtfStruct(id, regno);
+                    if (want != null && r.type == RegType.BTF_ID && r.btfStruct != null && !want.equals(r.btfStruct)) {
+                        throw MemAccess.eacces(insn, "R" + regno + " is of type " + r.btfStruct + " but " + want + " is expected");
+                    }
                 }
                 default -> { }
             }

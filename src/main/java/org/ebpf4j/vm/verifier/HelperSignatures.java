@@ -113,6 +113,10 @@ final class HelperSignatures {
         def(132, "bpf_ringbuf_submit", Ret.VOID, Arg.RELEASE_RINGBUF_MEM, A);
         def(133, "bpf_ringbuf_discard", Ret.VOID, Arg.RELEASE_RINGBUF_MEM, A);
         def(134, "bpf_ringbuf_query", I, M, A);
+        // kernel/bpf/bpf_inode_storage.c: both take a nullable struct inode * (the LSM hook's
+        // argument may be NULL, e.g. new_dentry->d_inode in inode_rename)
+        def(145, "bpf_inode_storage_get", Ret.MAP_VALUE_OR_NULL, M, Arg.PTR_TO_BTF_ID_OR_NULL, Arg.PTR_TO_MAP_VALUE_OR_NULL, A);
+        def(146, "bpf_inode_storage_delete", I, M, Arg.PTR_TO_BTF_ID_OR_NULL);
         def(156, "bpf_task_storage_get", Ret.MAP_VALUE_OR_NULL, M, Arg.PTR_TO_BTF_ID_OR_NULL, Arg.PTR_TO_MAP_VALUE_OR_NULL, A);
         def(157, "bpf_task_storage_delete", I, M, Arg.PTR_TO_BTF_ID);
         def(158, "bpf_get_current_task_btf", Ret.BTF_ID_TASK);
@@ -130,6 +134,15 @@ final class HelperSignatures {
         def(195, "bpf_map_lookup_percpu_elem", Ret.MAP_VALUE_OR_NULL, M, K, A);
         def(210, "bpf_cgrp_storage_get", Ret.MAP_VALUE_OR_NULL, M, Arg.PTR_TO_BTF_ID_OR_NULL, Arg.PTR_TO_MAP_VALUE_OR_NULL, A);
         def(211, "bpf_cgrp_storage_delete", I, M, Arg.PTR_TO_BTF_ID);
+    }
+
+    /**
+     * The struct a helper's PTR_TO_BTF_ID argument {@code arg} (1-based) must point to
+     * ({@code arg*_btf_id} of its proto), or null where the table does not say:
+     * {@code bpf_inode_storage_get/delete} take a {@code struct inode}.
+     */
+    static String argBtfStruct(int id, int arg) {
+        return (id == 145 || id == 146) && arg == 2 ? "inode" : null;
     }
 
     /** The signature of helper {@code id}, or a permissive one when the table does not know it. */
@@ -157,6 +170,7 @@ final class HelperSignatures {
             case 24 -> { if (id != 107 && id != 108) return false; }     // SK_STORAGE
             case 32 -> { if (id != 210 && id != 211) return false; }     // CGRP_STORAGE
             case 29 -> { if (id != 156 && id != 157) return false; }     // TASK_STORAGE
+            case 28 -> { if (id != 145 && id != 146) return false; }     // INODE_STORAGE
             case 19, 21 -> { if (id != 81) return false; }               // CGROUP_STORAGE, PERCPU_CGROUP_STORAGE
             case 22, 23 -> { if (id != 87 && id != 88 && id != 89) return false; }   // QUEUE, STACK
             case 30 -> { if (id != 87 && id != 89) return false; }       // BLOOM_FILTER
@@ -170,6 +184,7 @@ final class HelperSignatures {
             case 107, 108 -> mapType == 24;
             case 210, 211 -> mapType == 32;
             case 156, 157 -> mapType == 29;
+            case 145, 146 -> mapType == 28;
             case 81 -> mapType == 19 || mapType == 21;
             case 87, 89 -> mapType == 22 || mapType == 23 || mapType == 30;
             case 88 -> mapType == 22 || mapType == 23;

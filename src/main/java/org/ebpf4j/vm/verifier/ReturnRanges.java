@@ -11,7 +11,14 @@ import org.ebpf4j.vm.VerifierException;
 final class ReturnRanges {
     private ReturnRanges() {}
 
-    record Range(long min, long max) {}
+    /**
+     * {@code struct bpf_retval_range}; {@code return32}: the hook returns an int, so only R0's
+     * 32-bit subregister is checked ({@code retval_range_within(range, reg, return_32bit)}: an
+     * {@code int} program returning -1 leaves 0xffffffff in R0, a {@code w0 = -1} move).
+     */
+    record Range(long min, long max, boolean return32) {
+        Range(long min, long max) { this(min, max, false); }
+    }
 
     /** The allowed r0 range at the main program's exit, or null when any value is fine. */
     static Range of(ProgType type, AttachType eat) {
@@ -32,7 +39,7 @@ final class ReturnRanges {
             // fentry/fexit programs return 0; fmod_ret and tp_btf any value (check_return_code)
             case TRACING -> eat == AttachType.TRACE_FENTRY || eat == AttachType.TRACE_FEXIT ? new Range(0, 0) : null;
             // bpf_lsm_get_retval_range: 0 or -errno for the int hooks ebpf4j models (none is void or bool)
-            case LSM -> eat == AttachType.LSM_MAC ? new Range(-4095, 0) : null;
+            case LSM -> eat == AttachType.LSM_MAC ? new Range(-4095, 0, true) : null;
             case CGROUP_SOCK, SOCK_OPS, CGROUP_DEVICE, CGROUP_SYSCTL, CGROUP_SOCKOPT, SK_LOOKUP, NETFILTER -> new Range(0, 1);
             default -> null;
         };
@@ -46,10 +53,18 @@ final class ReturnRanges {
         if (r0.type != RegType.SCALAR) {
             throw new VerifierException(insn, where + " the register R0 is not a known value (" + r0.type.kernelName + ")");
         }
-        if (r0.smin >= range.min() && r0.smax <= range.max()) {
+        if (range.return32() && r0.s32min >= range.min() && r0.s32max <= range.max()) {
+            return;
+        }
+        if (!range.return32() && r0.smin >= range.min() && r0.smax <= range.max()) {
             return;
         }
         StringBuilder b = new StringBuilder(where).append(" the register R0 has");
+        if (range.return32()) {
+            b.append(" smin=").append(r0.s32min).append(" smax=").append(r0.s32max)
+                    .append(" should have been in [").append(range.min()).append(", ").append(range.max()).append("]");
+            throw new VerifierException(insn, b.toString());
+        }
         if (r0.smin > Long.MIN_VALUE) {
             b.append(" smin=").append(r0.smin);
         }

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The shared local-storage semantics (spec §1, §2, §3), run for SK, TASK and CGRP storage:
+ * The shared local-storage semantics (spec §1, §2, §3), run for SK, TASK, CGRP and INODE storage:
  * the conformance cases of spec §10.1 that do not need the fd layer (those are in the syscall
  * tests). Each test names its case.
  */
@@ -33,7 +33,8 @@ class LocalStorageMapTest {
         return Stream.of(
                 Arguments.of(MapType.SK_STORAGE, (Supplier<StorageOwner>) Owners.Sock::new),
                 Arguments.of(MapType.TASK_STORAGE, (Supplier<StorageOwner>) Owners.Task::new),
-                Arguments.of(MapType.CGRP_STORAGE, (Supplier<StorageOwner>) Owners.Cgrp::new));
+                Arguments.of(MapType.CGRP_STORAGE, (Supplier<StorageOwner>) Owners.Cgrp::new),
+                Arguments.of(MapType.INODE_STORAGE, (Supplier<StorageOwner>) Owners.Inode::new));
     }
 
     private static void assertErrno(Errno e, org.junit.jupiter.api.function.Executable call) {
@@ -277,6 +278,7 @@ class LocalStorageMapTest {
             case Owners.Sock s -> s.alive = false;
             case Owners.Task k -> k.alive = false;
             case Owners.Cgrp c -> c.online = false;
+            case Owners.Inode i -> i.referenced = false;   // i_count 0: bpf_inode_storage_get creates nothing
             default -> fail();
         }
         assertEquals(0, m.helperGet(o, 0, LocalStorageMap.GET_F_CREATE));

@@ -61,7 +61,8 @@ class LocalStorageProgramTest {
         for (Case c : List.of(
                 new Case(MapType.SK_STORAGE, new Owners.Sock(), 107, 108),
                 new Case(MapType.TASK_STORAGE, new Owners.Task(), 156, 157),
-                new Case(MapType.CGRP_STORAGE, new Owners.Cgrp(), 210, 211))) {
+                new Case(MapType.CGRP_STORAGE, new Owners.Cgrp(), 210, 211),
+                new Case(MapType.INODE_STORAGE, new Owners.Inode(), 145, 146))) {
             LocalStorageMap m = t.create(c.type, 4);
             long addr = t.owners.register(c.owner);
             Executable p = bump(m, c.get);

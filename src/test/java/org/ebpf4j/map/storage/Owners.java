@@ -3,7 +3,7 @@ package org.ebpf4j.map.storage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** Minimal owners for tests and benchmarks: a socket with an option-memory account, a task, a cgroup. */
+/** Minimal owners for tests and benchmarks: a socket with an option-memory account, a task, a cgroup, an inode. */
 public final class Owners {
     private Owners() {}
 
@@ -46,5 +46,15 @@ public final class Owners {
         @Override public AtomicReference<LocalStorage> bpfStorage() { return storage; }
         @Override public boolean online() { return online; }
         @Override public boolean acceptsNewStorage() { return online; }
+    }
+
+    /** An inode with a BPF LSM blob ({@code i_count} > 0 while {@link #referenced}). */
+    public static class Inode implements InodeStorageOwner {
+        private final AtomicReference<LocalStorage> storage = new AtomicReference<>();
+        volatile boolean referenced = true;
+
+        @Override public AtomicReference<LocalStorage> bpfStorage() { return storage; }
+        @Override public boolean hasBpfBlob() { return true; }
+        @Override public boolean acceptsNewStorage() { return referenced; }
     }
 }
