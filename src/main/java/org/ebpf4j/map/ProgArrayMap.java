@@ -1,5 +1,7 @@
 package org.ebpf4j.map;
 
+import org.ebpf4j.vm.Executable;
+import org.ebpf4j.vm.helper.TailCallSlots;
 
 /**
  * BPF_MAP_TYPE_PROG_ARRAY (kernel/bpf/arraymap.c, {@code prog_array_map_ops}): an
@@ -11,7 +13,7 @@ package org.ebpf4j.map;
  * <p>From user space the value is a prog fd (resolved by the syscall layer through
  * {@link #updateFd}); a lookup returns the program id.
  */
-public final class ProgArrayMap extends FdArrayMap<ProgRef> {
+public final class ProgArrayMap extends FdArrayMap<ProgRef> implements TailCallSlots {
 
     static int allocCheck(MapAttr a) { return FdArrayMap.allocCheck(a); }
 
@@ -21,6 +23,13 @@ public final class ProgArrayMap extends FdArrayMap<ProgRef> {
 
     /** The program in slot {@code index} for a tail call, or null (out of range or empty). */
     public ProgRef progAt(long index) { return slot(index); }
+
+    /** {@code array->ptrs[index]->bpf_func}: bpf_tail_call's slot read, for JITs that bind the map. */
+    @Override
+    public Executable tailCallTarget(long index) {
+        ProgRef p = slot(index);
+        return p == null ? null : p.executable();
+    }
 
     @Override
     protected void put(ProgRef prog, boolean needDefer) { prog.release(); }

@@ -11,6 +11,7 @@ import org.ebpf4j.vm.RunState;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
 import org.ebpf4j.vm.helper.TailCallHelper;
+import org.ebpf4j.vm.helper.TailCallSlots;
 
 /**
  * The helpers of kernel/bpf/helpers.c and kernel/trace/bpf_trace.c that need the runtime (the
@@ -81,7 +82,7 @@ public final class MiscHelpers {
         table.register(new HelperProto(BPF_FUNC_strtoul, "bpf_strtoul", (s, buf, len, flags, res, e) -> strtox(buf, len, flags, res, false)));
         // Without an attach point there is no traced function: the model's programs run from TEST_RUN.
         table.register(new HelperProto(BPF_FUNC_get_func_ip, "bpf_get_func_ip", (s, a, b, c, d, e) -> 0));
-        table.register(new HelperProto(BPF_FUNC_tail_call, "bpf_tail_call", (TailCallHelper) this::tailCallTarget));
+        table.register(new HelperProto(BPF_FUNC_tail_call, "bpf_tail_call", new TailCall()));
         return table;
     }
 
@@ -312,5 +313,14 @@ public final class MiscHelpers {
     Executable tailCallTarget(long mapAddr, long index) {
         return maps.byAddress(mapAddr) instanceof ProgArrayMap pa && pa.progAt(index) instanceof TailCallTarget t
                 ? t.executable() : null;
+    }
+
+    /** bpf_tail_call's slot read, by address at run time or bound to the map for a JIT ({@link #slots}). */
+    private final class TailCall implements TailCallHelper {
+        @Override
+        public Executable tailCallTarget(long mapAddr, long index) { return MiscHelpers.this.tailCallTarget(mapAddr, index); }
+
+        @Override
+        public TailCallSlots slots(long mapAddr) { return maps.byAddress(mapAddr) instanceof ProgArrayMap pa ? pa : null; }
     }
 }

@@ -185,10 +185,14 @@ final class FlowEmitter {
     /**
      * {@code call bpf_tail_call} inline, as arch/x86/net/bpf_jit_comp.c emit_bpf_tail_call_indirect:
      * the slot read (the constant helper's {@code tailCallTarget}, which C2 inlines), then
-     * {@link JitContext#tailCall} counts it and hands the target to the trampoline of this
-     * frame's caller, and the frame returns. Falling through sets r0 to
-     * {@link org.ebpf4j.vm.helper.TailCallHelper#FALL_THROUGH}, as the generic helper does. No
-     * RunState bookkeeping (curExe, callSite) is needed: nothing here calls back into the program.
+     * {@link JitContext#tailCallDirect} counts it, and this frame invokes the target's
+     * {@link CompiledProgram#entry} itself, in its own BPF frame (fp, depth), and returns its r0:
+     * a direct call instead of a return to a trampoline that dispatches again. The call site is in
+     * this program's class, so its type profile is this program's targets (usually one: C2 inlines
+     * it). Falling through sets r0 to {@link org.ebpf4j.vm.helper.TailCallHelper#FALL_THROUGH}, as
+     * the generic helper does. No RunState bookkeeping (curExe, callSite) is needed: nothing here
+     * calls back into the program. Only the slot read and the count are under the fault handler;
+     * a fault in the target is already the target's ProgramFault.
      */
     private static void tailCall(MethodGen m, int i) {
         CodeBuilder cb = m.cb;
@@ -198,18 +202,39 @@ final class FlowEmitter {
         Label fall = cb.newLabel();
         cb.labelBinding(start);
         cb.aload(MethodGen.CTX);
+        String bound = m.cls.tailSlotsField(i);
+        Label read = cb.newLabel();
+        if (bound != null) {                                // the map bound at compile time, if r2 is it
+            Label generic = cb.newLabel();
+            m.load(2);
+            cb.loadConstant(m.cls.tailMapAddr(i)).lcmp().ifne(generic);
+            cb.getstatic(m.cls.self, bound, Descs.TAIL_CALL_SLOTS);
+            m.load(3);
+            cb.loadConstant(0xffffffffL).land();
+            cb.invokeinterface(Descs.TAIL_CALL_SLOTS, "tailCallTarget", Descs.SLOT_TARGET);
+            cb.goto_(read);
+            cb.labelBinding(generic);
+        }
         cb.getstatic(m.cls.self, m.cls.helperField(i), Descs.HELPER).checkcast(Descs.TAIL_CALL_HELPER);
         m.load(2);
         m.load(3);
         cb.loadConstant(0xffffffffL).land();                // u32 index = BPF_R3
         cb.invokeinterface(Descs.TAIL_CALL_HELPER, "tailCallTarget", Descs.TAIL_TARGET);
+        cb.labelBinding(read);
         m.load(1);
         m.load(2);
-        cb.invokevirtual(Descs.CONTEXT, "tailCall", Descs.TAIL_CALL);
+        cb.invokevirtual(Descs.CONTEXT, "tailCallDirect", Descs.TAIL_CALL_DIRECT);
         cb.labelBinding(end);
-        cb.ifeq(fall);
-        m.emitTailReturn();
+        cb.dup().ifnull(fall);
+        cb.aload(MethodGen.CTX);
+        m.load(1);
+        m.load(2);
+        cb.lload(m.fpSlot).iload(m.depthSlot);
+        cb.invokevirtual(Descs.COMPILED, "entry", Descs.ENTRY);
+        m.store(0);
+        m.emitExit();
         cb.labelBinding(fall);
+        cb.pop();
         cb.loadConstant(org.ebpf4j.vm.helper.TailCallHelper.FALL_THROUGH);
         m.store(0);
         cb.exceptionCatch(start, end, handler, Descs.RUNTIME_EXCEPTION);
