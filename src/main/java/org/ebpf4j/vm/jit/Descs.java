@@ -60,6 +60,8 @@ final class Descs {
     static final MethodTypeDesc SLOT_TARGET = MethodTypeDesc.of(VM_EXECUTABLE, CD_long);
     /** JitContext.tailCallDirect(target, ctx, r2) -> code to continue in, or null. */
     static final MethodTypeDesc TAIL_CALL_DIRECT = MethodTypeDesc.of(COMPILED, VM_EXECUTABLE, CD_long, CD_long);
+    /** RunState.tryTailCall(target) -> counted. */
+    static final MethodTypeDesc TRY_TAIL = MethodTypeDesc.of(CD_boolean, VM_EXECUTABLE);
     static final MethodTypeDesc RUN_TAILS = MethodTypeDesc.of(CD_long, CD_long, CD_int);
     static final MethodTypeDesc ATOMIC = MethodTypeDesc.of(CD_long, ARENA, CD_int, CD_boolean, CD_long, CD_long, CD_int);
     static final MethodTypeDesc ATOMIC_ADD = MethodTypeDesc.of(CD_long, ARENA, CD_long, CD_long, CD_int);

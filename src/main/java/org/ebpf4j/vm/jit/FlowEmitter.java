@@ -192,7 +192,9 @@ final class FlowEmitter {
      * it). Falling through sets r0 to {@link org.ebpf4j.vm.helper.TailCallHelper#FALL_THROUGH}, as
      * the generic helper does. No RunState bookkeeping (curExe, callSite) is needed: nothing here
      * calls back into the program. Only the slot read and the count are under the fault handler;
-     * a fault in the target is already the target's ProgramFault.
+     * a fault in the target is already the target's ProgramFault. A tail call of the main program
+     * into itself (a loop written as tail calls) restarts this method after its prologue instead,
+     * counted the same way, so the Java stack does not grow with it.
      */
     private static void tailCall(MethodGen m, int i) {
         CodeBuilder cb = m.cb;
@@ -200,8 +202,8 @@ final class FlowEmitter {
         Label end = cb.newLabel();
         Label handler = cb.newLabel();
         Label fall = cb.newLabel();
+        Label fellThrough = cb.newLabel();
         cb.labelBinding(start);
-        cb.aload(MethodGen.CTX);
         String bound = m.cls.tailSlotsField(i);
         Label read = cb.newLabel();
         if (bound != null) {                                // the map bound at compile time, if r2 is it
@@ -221,6 +223,16 @@ final class FlowEmitter {
         cb.loadConstant(0xffffffffL).land();                // u32 index = BPF_R3
         cb.invokeinterface(Descs.TAIL_CALL_HELPER, "tailCallTarget", Descs.TAIL_TARGET);
         cb.labelBinding(read);
+        cb.astore(m.refTmp);
+        if (m.canRestartAsEntry()) {                        // into itself: restart this method, no call
+            Label other = cb.newLabel();
+            cb.aload(m.refTmp).getstatic(m.cls.self, ClassGen.EXE, Descs.EXECUTABLE).if_acmpne(other);
+            cb.aload(m.stSlot).aload(m.refTmp).invokevirtual(Descs.RUN_STATE, "tryTailCall", Descs.TRY_TAIL);
+            cb.ifeq(fellThrough);
+            m.emitRestart();
+            cb.labelBinding(other);
+        }
+        cb.aload(MethodGen.CTX).aload(m.refTmp);
         m.load(1);
         m.load(2);
         cb.invokevirtual(Descs.CONTEXT, "tailCallDirect", Descs.TAIL_CALL_DIRECT);
@@ -235,6 +247,7 @@ final class FlowEmitter {
         m.emitExit();
         cb.labelBinding(fall);
         cb.pop();
+        cb.labelBinding(fellThrough);
         cb.loadConstant(org.ebpf4j.vm.helper.TailCallHelper.FALL_THROUGH);
         m.store(0);
         cb.exceptionCatch(start, end, handler, Descs.RUNTIME_EXCEPTION);
