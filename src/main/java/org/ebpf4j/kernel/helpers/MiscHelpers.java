@@ -10,6 +10,7 @@ import org.ebpf4j.vm.Executable;
 import org.ebpf4j.vm.RunState;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.vm.helper.LoopHelper;
 import org.ebpf4j.vm.helper.TailCallHelper;
 import org.ebpf4j.vm.helper.TailCallSlots;
 
@@ -42,7 +43,7 @@ public final class MiscHelpers {
     /** {@code MAX_BPRINTF_VARARGS}. */
     public static final int MAX_BPRINTF_VARARGS = 12;
     /** kernel/bpf/bpf_iter.c BPF_MAX_LOOPS: the most iterations one bpf_loop call makes. */
-    public static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
+    public static final long BPF_MAX_LOOPS = LoopHelper.BPF_MAX_LOOPS;
     /** x86-64 {@code TASK_SIZE_MAX + PAGE_SIZE}: below it an address is a user address. */
     static final long USER_END = 0x0000_8000_0000_0000L;
     /** Start of the canonical kernel half. */
@@ -77,7 +78,7 @@ public final class MiscHelpers {
         table.register(new HelperProto(BPF_FUNC_get_current_comm, "bpf_get_current_comm", this::getCurrentComm));
         table.register(new HelperProto(BPF_FUNC_probe_read_kernel, "bpf_probe_read_kernel", this::probeReadKernel));
         table.register(new HelperProto(BPF_FUNC_probe_read_kernel_str, "bpf_probe_read_kernel_str", this::probeReadKernelStr));
-        table.register(new HelperProto(BPF_FUNC_loop, "bpf_loop", MiscHelpers::loop));
+        table.register(new HelperProto(BPF_FUNC_loop, "bpf_loop", LoopHelper.BPF_LOOP));
         table.register(new HelperProto(BPF_FUNC_strtol, "bpf_strtol", (s, buf, len, flags, res, e) -> strtox(buf, len, flags, res, true)));
         table.register(new HelperProto(BPF_FUNC_strtoul, "bpf_strtoul", (s, buf, len, flags, res, e) -> strtox(buf, len, flags, res, false)));
         // Without an attach point there is no traced function: the model's programs run from TEST_RUN.
@@ -236,25 +237,6 @@ public final class MiscHelpers {
     }
 
     // ---- bpf_loop ----
-
-    /** {@code bpf_loop(nr_loops, callback_fn, callback_ctx, flags)} (kernel/bpf/bpf_iter.c). */
-    static long loop(RunState s, long nrLoops, long callback, long ctx, long flags, long e) {
-        long nr = nrLoops & 0xffffffffL;
-        if (flags != 0) {
-            return Errno.EINVAL.negative();
-        }
-        if (nr > BPF_MAX_LOOPS) {
-            return Errno.E2BIG.negative();
-        }
-        long i;
-        for (i = 0; i < nr; i++) {
-            long ret = s.callback(callback, i, ctx, 0, 0, 0);
-            if (ret != 0) {
-                return i + 1;
-            }
-        }
-        return i;
-    }
 
     // ---- strtol / strtoul ----
 

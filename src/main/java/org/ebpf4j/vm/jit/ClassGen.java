@@ -18,6 +18,7 @@ import org.ebpf4j.isa.Insn;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.vm.helper.Helper;
 import org.ebpf4j.vm.helper.HelperProto;
+import org.ebpf4j.vm.helper.LoopHelper;
 import org.ebpf4j.vm.helper.TailCallHelper;
 import org.ebpf4j.vm.helper.TailCallSlots;
 import org.ebpf4j.vm.verifier.VerifiedProgram;
@@ -53,6 +54,8 @@ final class ClassGen {
     private final String[] tailSlotsField;
     /** Per slot: the map address that binding is for. */
     private final long[] tailMapAddr;
+    /** Per slot: the subprogram a bpf_loop site calls back, inlined ({@link FlowEmitter}), or -1. */
+    private final int[] loopCallback;
     private final List<TailCallSlots> tailSlotsOrder = new ArrayList<>();
 
     ClassGen(String className, VerifiedProgram v, Arena arena, int budget) {
@@ -70,8 +73,42 @@ final class ClassGen {
         }
         this.tailSlotsField = new String[insns.size()];
         this.tailMapAddr = new long[insns.size()];
+        this.loopCallback = new int[insns.size()];
         bindTailCallMaps(v);
+        findLoopCallbacks(v);
     }
+
+    /**
+     * bpf_loop sites whose callback is a constant subprogram, as kernel/bpf/verifier.c
+     * inline_bpf_loop requires ({@code fit_for_bpf_loop_inline}: a known callback; the flags are
+     * checked at run time here).
+     */
+    private void findLoopCallbacks(VerifiedProgram v) {
+        java.util.Arrays.fill(loopCallback, -1);
+        java.util.BitSet sites = new java.util.BitSet(insns.size());
+        for (int i = 0; i < insns.size(); i++) {
+            if (helperAt[i] != null && helperAt[i].impl() instanceof LoopHelper) {
+                sites.set(i);
+            }
+        }
+        if (sites.isEmpty()) {
+            return;
+        }
+        long[] r2 = TailSites.constantR2(insns, v.subprogStarts(), sites);
+        for (int i = sites.nextSetBit(0); i >= 0; i = sites.nextSetBit(i + 1)) {
+            long rel = r2[i] - JitSupport.FUNC_BASE;
+            if (r2[i] == 0 || rel < 0 || (rel & 7) != 0 || (rel >>> 3) >= insns.size()) {
+                continue;
+            }
+            int k = java.util.Arrays.binarySearch(v.subprogStarts(), (int) (rel >>> 3));
+            if (k > 0) {
+                loopCallback[i] = k;
+            }
+        }
+    }
+
+    /** The subprogram the bpf_loop at {@code insn} calls back, if it is inlined; else -1. */
+    int loopCallback(int insn) { return loopCallback[insn]; }
 
     /** Binds each tail-call site whose map is a constant to that map's slots (a class-data field). */
     private void bindTailCallMaps(VerifiedProgram v) {

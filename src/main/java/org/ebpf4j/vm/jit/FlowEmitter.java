@@ -53,6 +53,8 @@ final class FlowEmitter {
                     localCall(m, i, in);
                 } else if (m.cls.isTailCall(i)) {
                     tailCall(m, i);
+                } else if (m.cls.loopCallback(i) >= 0) {
+                    loopCall(m, i, m.cls.loopCallback(i));
                 } else {
                     helperCall(m, i, in);
                 }
@@ -255,6 +257,78 @@ final class FlowEmitter {
             m.loadPc(b, i);
             b.invokestatic(Descs.SUPPORT, "helperFault", Descs.HELPER_FAULT).athrow();
         });
+    }
+
+    /**
+     * {@code call bpf_loop} with a constant callback, inline as kernel/bpf/verifier.c
+     * inline_bpf_loop does: the {@link org.ebpf4j.vm.helper.LoopHelper} semantics (flags → -EINVAL,
+     * more than BPF_MAX_LOOPS → -E2BIG, else call {@code cb(i, ctx)} until it returns non-zero;
+     * r0 = calls made) as a loop that invokes the callback's method directly in a new frame below
+     * this one, as {@link JitContext#callback} would run it (same depth limit and fault, checked
+     * when a call is made). r1-r5 are clobbered as by any helper call: r1 holds the count, r5 the
+     * index.
+     */
+    private static void loopCall(MethodGen m, int i, int callback) {
+        CodeBuilder cb = m.cb;
+        int depth = m.depthSlot;
+        Label loop = cb.newLabel();
+        Label stop = cb.newLabel();
+        Label done = cb.newLabel();
+        Label end = cb.newLabel();
+        Label einval = m.cold(b -> {
+            b.loadConstant((long) org.ebpf4j.uapi.Errno.EINVAL.negative());
+            b.lstore(m.reg[0]);
+            b.goto_(end);
+        });
+        Label e2big = m.cold(b -> {
+            b.loadConstant((long) org.ebpf4j.uapi.Errno.E2BIG.negative());
+            b.lstore(m.reg[0]);
+            b.goto_(end);
+        });
+        Label tooDeep = m.cold(b -> {
+            b.iload(depth);
+            m.loadPc(b, i);
+            b.invokestatic(Descs.SUPPORT, "depthFault", Descs.II_FAULT).athrow();
+        });
+        m.load(4);
+        cb.lconst_0().lcmp().ifne(einval);
+        m.load(1);
+        cb.loadConstant(0xffffffffL).land();
+        m.store(1);
+        m.load(1);
+        cb.loadConstant(org.ebpf4j.vm.helper.LoopHelper.BPF_MAX_LOOPS).lcmp().ifgt(e2big);
+        cb.lconst_0();
+        m.store(5);
+        cb.labelBinding(loop);
+        m.load(5);
+        m.load(1);
+        cb.lcmp().ifge(done);
+        cb.iload(depth).loadConstant(JitContext.MAX_FRAMES - 2).if_icmpgt(tooDeep);
+        cb.aload(MethodGen.CTX);
+        m.load(5);
+        m.load(3);
+        cb.lconst_0().lconst_0().lconst_0();
+        cb.lload(m.fpSlot).loadConstant((long) JitContext.STACK).lsub();
+        cb.iload(depth).iconst_1().iadd();
+        cb.invokestatic(m.cls.self, ClassGen.subprogName(callback), Descs.SUBPROG);
+        m.store(0);
+        Label counted = cb.newLabel();
+        cb.aload(MethodGen.CTX).getfield(Descs.CONTEXT, "tailTarget", Descs.EXECUTABLE).ifnull(counted);
+        cb.aload(MethodGen.CTX).lload(m.fpSlot).loadConstant((long) JitContext.STACK).lsub()
+                .iload(depth).iconst_1().iadd().invokevirtual(Descs.CONTEXT, "runTailCalls", Descs.RUN_TAILS);
+        m.store(0);
+        cb.labelBinding(counted);
+        m.load(5);
+        cb.lconst_1().ladd();
+        m.store(5);
+        m.load(0);
+        cb.lconst_0().lcmp().ifne(stop);
+        cb.goto_(loop);
+        cb.labelBinding(stop);
+        cb.labelBinding(done);
+        m.load(5);
+        m.store(0);
+        cb.labelBinding(end);
     }
 
     /**

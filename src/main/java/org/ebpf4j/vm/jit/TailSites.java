@@ -7,9 +7,10 @@ import java.util.List;
 import org.ebpf4j.isa.Insn;
 
 /**
- * Which map a tail-call site uses, when the program says so plainly: r2 loaded by an ld_imm64 of
- * a map address earlier in the same basic block (what clang emits for
- * {@code bpf_tail_call(ctx, &map, i)}). The kernel's verifier records the same thing per call
+ * Which map a tail-call site uses, or which callback a bpf_loop site runs, when the program says
+ * so plainly: r2 loaded by an ld_imm64 (of a map address, or a {@code BPF_PSEUDO_FUNC} as the
+ * JIT encodes it) earlier in the same basic block (what clang emits for
+ * {@code bpf_tail_call(ctx, &map, i)} and {@code bpf_loop(n, cb, ctx, 0)}). The kernel's verifier records the same thing per call
  * site ({@code insn_aux_data.map_ptr_state}, kernel/bpf/verifier.c record_func_map) so that its
  * JIT can embed the map pointer. Here the JIT binds that map's slots at compile time and still
  * compares r2 at run time, so a wrong or missing answer only costs speed.
@@ -50,7 +51,8 @@ final class TailSites {
             int c = in.opcode();
             if (in.isLdImm64()) {
                 if (in.dst() == 2) {
-                    r2 = in.src() != BPF_PSEUDO_FUNC && i + 1 < n ? in.imm64(insns.get(i + 1)) : 0;
+                    r2 = in.src() == BPF_PSEUDO_FUNC ? JitSupport.FUNC_BASE + ((long) (i + in.imm() + 1) << 3)
+                            : i + 1 < n ? in.imm64(insns.get(i + 1)) : 0;
                 }
                 i++;
                 continue;
