@@ -19,6 +19,12 @@ import org.ebpf4j.uapi.Errno;
  */
 abstract class FdArrayMap<T> extends MapBase implements FdValueMap<T> {
     private final AtomicReferenceArray<T> slots;
+    /**
+     * Serializes slot changes with {@link #slotChanged}, so that a subclass's view derived from a
+     * slot (ProgArrayMap's jump targets) never disagrees with it; the kernel serializes PROG_ARRAY
+     * updates the same way ({@code poke_mutex}). Readers take no lock.
+     */
+    private final Object slotLock = new Object();
 
     /** {@code fd_array_map_alloc_check} then {@code array_map_alloc_check}. */
     static int allocCheck(MapAttr a) {
@@ -49,6 +55,17 @@ abstract class FdArrayMap<T> extends MapBase implements FdValueMap<T> {
 
     /** {@code map_fd_put_ptr(map, object, need_defer)}: a slot let go of {@code object}. */
     protected abstract void put(T object, boolean needDefer);
+
+    /** Slot {@code i} now holds {@code object} (null: emptied); called with slot changes serialized. */
+    protected void slotChanged(int i, T object) {}
+
+    private T exchange(int i, T object) {
+        synchronized (slotLock) {
+            T old = slots.getAndSet(i, object);
+            slotChanged(i, object);
+            return old;
+        }
+    }
 
     /** {@code map_fd_sys_lookup_elem}: the id user space reads. */
     protected abstract int objectId(T object);
@@ -125,7 +142,7 @@ abstract class FdArrayMap<T> extends MapBase implements FdValueMap<T> {
     private void store(int i, T object) {
         T checked = check(object);
         entered(checked);
-        T old = slots.getAndSet(i, checked);
+        T old = exchange(i, checked);
         if (old != null) {
             put(old, true);
         }
@@ -160,7 +177,7 @@ abstract class FdArrayMap<T> extends MapBase implements FdValueMap<T> {
         if (i < 0) {
             throw tooBig(key);
         }
-        T old = slots.getAndSet(i, null);
+        T old = exchange(i, null);
         if (old == null) {
             throw new BpfException(Errno.ENOENT, "slot " + i + " of " + type() + " id " + id() + " is empty");
         }
@@ -193,7 +210,7 @@ abstract class FdArrayMap<T> extends MapBase implements FdValueMap<T> {
     /** {@code bpf_fd_array_map_clear}: empties every slot, putting each reference. */
     protected final void clear(boolean needDefer) {
         for (int i = 0; i < slots.length(); i++) {
-            T old = slots.getAndSet(i, null);
+            T old = exchange(i, null);
             if (old != null) {
                 put(old, needDefer);
             }

@@ -10,7 +10,9 @@ import org.ebpf4j.vm.Executable;
 import org.ebpf4j.vm.RunState;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
+import org.ebpf4j.vm.helper.LoopHelper;
 import org.ebpf4j.vm.helper.TailCallHelper;
+import org.ebpf4j.vm.helper.TailCallSlots;
 
 /**
  * The helpers of kernel/bpf/helpers.c and kernel/trace/bpf_trace.c that need the runtime (the
@@ -41,7 +43,7 @@ public final class MiscHelpers {
     /** {@code MAX_BPRINTF_VARARGS}. */
     public static final int MAX_BPRINTF_VARARGS = 12;
     /** kernel/bpf/bpf_iter.c BPF_MAX_LOOPS: the most iterations one bpf_loop call makes. */
-    public static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
+    public static final long BPF_MAX_LOOPS = LoopHelper.BPF_MAX_LOOPS;
     /** x86-64 {@code TASK_SIZE_MAX + PAGE_SIZE}: below it an address is a user address. */
     static final long USER_END = 0x0000_8000_0000_0000L;
     /** Start of the canonical kernel half. */
@@ -76,12 +78,12 @@ public final class MiscHelpers {
         table.register(new HelperProto(BPF_FUNC_get_current_comm, "bpf_get_current_comm", this::getCurrentComm));
         table.register(new HelperProto(BPF_FUNC_probe_read_kernel, "bpf_probe_read_kernel", this::probeReadKernel));
         table.register(new HelperProto(BPF_FUNC_probe_read_kernel_str, "bpf_probe_read_kernel_str", this::probeReadKernelStr));
-        table.register(new HelperProto(BPF_FUNC_loop, "bpf_loop", MiscHelpers::loop));
+        table.register(new HelperProto(BPF_FUNC_loop, "bpf_loop", LoopHelper.BPF_LOOP));
         table.register(new HelperProto(BPF_FUNC_strtol, "bpf_strtol", (s, buf, len, flags, res, e) -> strtox(buf, len, flags, res, true)));
         table.register(new HelperProto(BPF_FUNC_strtoul, "bpf_strtoul", (s, buf, len, flags, res, e) -> strtox(buf, len, flags, res, false)));
         // Without an attach point there is no traced function: the model's programs run from TEST_RUN.
         table.register(new HelperProto(BPF_FUNC_get_func_ip, "bpf_get_func_ip", (s, a, b, c, d, e) -> 0));
-        table.register(new HelperProto(BPF_FUNC_tail_call, "bpf_tail_call", (TailCallHelper) this::tailCallTarget));
+        table.register(new HelperProto(BPF_FUNC_tail_call, "bpf_tail_call", new TailCall()));
         return table;
     }
 
@@ -236,25 +238,6 @@ public final class MiscHelpers {
 
     // ---- bpf_loop ----
 
-    /** {@code bpf_loop(nr_loops, callback_fn, callback_ctx, flags)} (kernel/bpf/bpf_iter.c). */
-    static long loop(RunState s, long nrLoops, long callback, long ctx, long flags, long e) {
-        long nr = nrLoops & 0xffffffffL;
-        if (flags != 0) {
-            return Errno.EINVAL.negative();
-        }
-        if (nr > BPF_MAX_LOOPS) {
-            return Errno.E2BIG.negative();
-        }
-        long i;
-        for (i = 0; i < nr; i++) {
-            long ret = s.callback(callback, i, ctx, 0, 0, 0);
-            if (ret != 0) {
-                return i + 1;
-            }
-        }
-        return i;
-    }
-
     // ---- strtol / strtoul ----
 
     private static final long BPF_STRTOX_BASE_MASK = 0x1f;
@@ -312,5 +295,14 @@ public final class MiscHelpers {
     Executable tailCallTarget(long mapAddr, long index) {
         return maps.byAddress(mapAddr) instanceof ProgArrayMap pa && pa.progAt(index) instanceof TailCallTarget t
                 ? t.executable() : null;
+    }
+
+    /** bpf_tail_call's slot read, by address at run time or bound to the map for a JIT ({@link #slots}). */
+    private final class TailCall implements TailCallHelper {
+        @Override
+        public Executable tailCallTarget(long mapAddr, long index) { return MiscHelpers.this.tailCallTarget(mapAddr, index); }
+
+        @Override
+        public TailCallSlots slots(long mapAddr) { return maps.byAddress(mapAddr) instanceof ProgArrayMap pa ? pa : null; }
     }
 }

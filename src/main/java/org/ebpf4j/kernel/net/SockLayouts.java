@@ -29,6 +29,16 @@ public final class SockLayouts {
         public static final int STATE = 72;
         public static final int RX_QUEUE_MAPPING = 76;
         public static final int SIZE = 80;
+        /**
+         * Offset of the socket's local-storage owner block, right after the mirror (the model's
+         * {@code sk->sk_bpf_storage}; {@link org.ebpf4j.map.storage.OwnerTable#registerAt}): a
+         * {@code bpf_sk_storage_get} hit reads the storage pointer there, with no lookup from
+         * the {@code bpf_sock} address to the socket. Programs cannot reach it: the verifier
+         * bounds their {@code bpf_sock} accesses by {@link #SIZE}.
+         */
+        public static final int OWNER_BLOCK = SIZE;
+        /** The arena block a socket allocates: its mirror, then its owner block. */
+        public static final int ALLOC = OWNER_BLOCK + org.ebpf4j.map.storage.OwnerTable.BLOCK_SIZE;
     }
 
     /** {@code struct bpf_sock_addr} (72 bytes): bind/connect/sendmsg/recvmsg/getpeername/getsockname. */

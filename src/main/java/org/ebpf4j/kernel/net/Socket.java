@@ -89,7 +89,7 @@ public final class Socket extends KernelObject implements SkStorageOwner {
         this.protocol = protocol;
         this.ownerPid = ownerPid;
         this.cgroup = cgroup;
-        this.mirror = net.arena().alloc(SockLayouts.Sock.SIZE);
+        this.mirror = net.arena().alloc(SockLayouts.Sock.ALLOC);
         this.tcpMirror = type == SOCK_STREAM ? net.arena().alloc(SockLayouts.TcpSock.SIZE) : 0;
     }
 

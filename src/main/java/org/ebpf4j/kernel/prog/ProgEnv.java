@@ -82,6 +82,11 @@ public final class ProgEnv {
                 if (a != 0) {
                     return a;
                 }
+                // a socket's block follows its bpf_sock mirror (sk->sk_bpf_storage): no lookup
+                a = storageOwners.storageAt(addr + org.ebpf4j.kernel.net.SockLayouts.Sock.OWNER_BLOCK);
+                if (a != 0) {
+                    return a;
+                }
                 org.ebpf4j.map.storage.StorageOwner o = ownerAt(addr);
                 org.ebpf4j.map.storage.LocalStorage ls = o == null ? null : o.bpfStorage().get();
                 return ls == null ? 0 : ls.address();

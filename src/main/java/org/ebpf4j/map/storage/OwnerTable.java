@@ -25,6 +25,8 @@ import org.ebpf4j.memory.Arena;
  */
 public final class OwnerTable implements OwnerResolver {
     static final int BLOCK = LocalStorageLayout.OWNER_BLOCK;
+    /** Size of an owner block, for owners that place their own ({@link #registerAt}). */
+    public static final int BLOCK_SIZE = BLOCK;
     private static final int MAGIC = 0x0b5f_0a3e;
 
     private final Arena arena;
@@ -33,6 +35,8 @@ public final class OwnerTable implements OwnerResolver {
     /** Each registered owner's block, for {@link #storageChanged}. Under this object's lock. */
     private final Map<StorageOwner, Long> blockOf = new IdentityHashMap<>();
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    /** Blocks their owners placed ({@link #registerAt}): not ours to free. Under this object's lock. */
+    private final java.util.Set<Long> placed = new java.util.HashSet<>();
     private int next;
 
     private OwnerTable(Arena arena) { this.arena = arena; }
@@ -58,6 +62,24 @@ public final class OwnerTable implements OwnerResolver {
         if (addr == 0) {
             throw new IllegalStateException("arena full: no block for a storage owner");
         }
+        return install(owner, addr);
+    }
+
+    /**
+     * As {@link #register}, with the block at {@code block} ({@link #BLOCK_SIZE} bytes the caller
+     * allocated, e.g. right after a socket's {@code bpf_sock} mirror, so that the program's
+     * pointer leads to it without a lookup). The caller frees it after {@link #unregister}.
+     */
+    public synchronized long registerAt(StorageOwner owner, long block) {
+        Long known = blockOf.get(owner);
+        if (known != null) {
+            return known;
+        }
+        placed.add(block);
+        return install(owner, block);
+    }
+
+    private long install(StorageOwner owner, long addr) {
         int idx = freeSlots.isEmpty() ? next++ : freeSlots.pop();
         StorageOwner[] o = owners;
         long[] a = addrs;
@@ -89,7 +111,9 @@ public final class OwnerTable implements OwnerResolver {
         blockOf.remove(o);
         arena.store32(addr + LocalStorageLayout.OWNER_MAGIC, 0);
         arena.storeRelease64(addr + LocalStorageLayout.OWNER_STORAGE, 0);
-        arena.free(addr, BLOCK);
+        if (!placed.remove(addr)) {
+            arena.free(addr, BLOCK);
+        }
         freeSlots.push(idx);
     }
 

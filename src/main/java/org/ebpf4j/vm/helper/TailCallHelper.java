@@ -26,6 +26,14 @@ public interface TailCallHelper extends Helper {
      */
     Executable tailCallTarget(long mapAddr, long index);
 
+    /**
+     * The PROG_ARRAY at {@code mapAddr} bound for repeated slot reads, or null if there is none
+     * there (or this helper cannot say). A JIT calls this at compile time for a tail-call site
+     * whose map is a constant, and still compares the map address at run time before using it.
+     * The answer stays valid while the map lives (a loaded program holds its maps).
+     */
+    default TailCallSlots slots(long mapAddr) { return null; }
+
     @Override
     default long call(RunState state, long ctx, long mapAddr, long index, long r4, long r5) {
         Executable t = tailCallTarget(mapAddr, index & 0xffffffffL);

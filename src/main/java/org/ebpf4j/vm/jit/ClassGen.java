@@ -18,7 +18,9 @@ import org.ebpf4j.isa.Insn;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.vm.helper.Helper;
 import org.ebpf4j.vm.helper.HelperProto;
+import org.ebpf4j.vm.helper.LoopHelper;
 import org.ebpf4j.vm.helper.TailCallHelper;
+import org.ebpf4j.vm.helper.TailCallSlots;
 import org.ebpf4j.vm.verifier.VerifiedProgram;
 
 /**
@@ -48,6 +50,13 @@ final class ClassGen {
     private final HelperProto[] helperAt;
     private final Map<Helper, String> helperFields = new IdentityHashMap<>();
     private final List<Helper> helperOrder = new ArrayList<>();
+    /** Per slot: the field of the PROG_ARRAY a tail-call site is bound to, or null ({@link TailSites}). */
+    private final String[] tailSlotsField;
+    /** Per slot: the map address that binding is for. */
+    private final long[] tailMapAddr;
+    /** Per slot: the subprogram a bpf_loop site calls back, inlined ({@link FlowEmitter}), or -1. */
+    private final int[] loopCallback;
+    private final List<TailCallSlots> tailSlotsOrder = new ArrayList<>();
 
     ClassGen(String className, VerifiedProgram v, Arena arena, int budget) {
         this.self = ClassDesc.of(className);
@@ -62,12 +71,88 @@ final class ClassGen {
                 helperOrder.add(p.impl());
             }
         }
+        this.tailSlotsField = new String[insns.size()];
+        this.tailMapAddr = new long[insns.size()];
+        this.loopCallback = new int[insns.size()];
+        bindTailCallMaps(v);
+        findLoopCallbacks(v);
     }
 
-    /** The class data, in field order: EXE, ARENA, SEG, then the helpers. */
+    /**
+     * bpf_loop sites whose callback is a constant subprogram, as kernel/bpf/verifier.c
+     * inline_bpf_loop requires ({@code fit_for_bpf_loop_inline}: a known callback; the flags are
+     * checked at run time here).
+     */
+    private void findLoopCallbacks(VerifiedProgram v) {
+        java.util.Arrays.fill(loopCallback, -1);
+        java.util.BitSet sites = new java.util.BitSet(insns.size());
+        for (int i = 0; i < insns.size(); i++) {
+            if (helperAt[i] != null && helperAt[i].impl() instanceof LoopHelper) {
+                sites.set(i);
+            }
+        }
+        if (sites.isEmpty()) {
+            return;
+        }
+        long[] r2 = TailSites.constantR2(insns, v.subprogStarts(), sites);
+        for (int i = sites.nextSetBit(0); i >= 0; i = sites.nextSetBit(i + 1)) {
+            long rel = r2[i] - JitSupport.FUNC_BASE;
+            if (r2[i] == 0 || rel < 0 || (rel & 7) != 0 || (rel >>> 3) >= insns.size()) {
+                continue;
+            }
+            int k = java.util.Arrays.binarySearch(v.subprogStarts(), (int) (rel >>> 3));
+            if (k > 0) {
+                loopCallback[i] = k;
+            }
+        }
+    }
+
+    /** The subprogram the bpf_loop at {@code insn} calls back, if it is inlined; else -1. */
+    int loopCallback(int insn) { return loopCallback[insn]; }
+
+    /** Binds each tail-call site whose map is a constant to that map's slots (a class-data field). */
+    private void bindTailCallMaps(VerifiedProgram v) {
+        java.util.BitSet sites = new java.util.BitSet(insns.size());
+        for (int i = 0; i < insns.size(); i++) {
+            if (isTailCall(i)) {
+                sites.set(i);
+            }
+        }
+        if (sites.isEmpty()) {
+            return;
+        }
+        long[] r2 = TailSites.constantR2(insns, v.subprogStarts(), sites);
+        Map<Long, String> byAddr = new java.util.HashMap<>();
+        for (int i = sites.nextSetBit(0); i >= 0; i = sites.nextSetBit(i + 1)) {
+            long addr = r2[i];
+            if (addr == 0) {
+                continue;
+            }
+            String f = byAddr.get(addr);
+            if (f == null) {
+                TailCallSlots s = ((TailCallHelper) helperAt[i].impl()).slots(addr);
+                if (s == null) {
+                    continue;
+                }
+                f = "T" + tailSlotsOrder.size();
+                tailSlotsOrder.add(s);
+                byAddr.put(addr, f);
+            }
+            tailSlotsField[i] = f;
+            tailMapAddr[i] = addr;
+        }
+    }
+
+    /** The field of the PROG_ARRAY bound at tail-call site {@code insn}, or null. */
+    String tailSlotsField(int insn) { return tailSlotsField[insn]; }
+
+    long tailMapAddr(int insn) { return tailMapAddr[insn]; }
+
+    /** The class data, in field order: EXE, ARENA, SEG, the helpers, then the bound PROG_ARRAYs. */
     List<Object> classData(JitExecutable exe, Arena arena) {
         List<Object> data = new ArrayList<>(List.of(exe, arena, arena.segment()));
         data.addAll(helperOrder);
+        data.addAll(tailSlotsOrder);
         return List.copyOf(data);
     }
 
@@ -100,6 +185,9 @@ final class ClassGen {
         clb.withField(SEG, Descs.SEGMENT, sf);
         for (Helper h : helperOrder) {
             clb.withField(helperFields.get(h), Descs.HELPER, sf);
+        }
+        for (int k = 0; k < tailSlotsOrder.size(); k++) {
+            clb.withField("T" + k, Descs.TAIL_CALL_SLOTS, sf);
         }
         clb.withMethodBody(CLASS_INIT_NAME, MTD_void, ClassFile.ACC_STATIC, this::clinit);
         clb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
@@ -142,6 +230,10 @@ final class ClassGen {
         for (Helper h : helperOrder) {
             names.add(helperFields.get(h));
             types.add(Descs.HELPER);
+        }
+        for (int k = 0; k < tailSlotsOrder.size(); k++) {
+            names.add("T" + k);
+            types.add(Descs.TAIL_CALL_SLOTS);
         }
         for (int k = 0; k < names.size(); k++) {
             cb.invokestatic(Descs.METHOD_HANDLES, "lookup", MethodTypeDesc.of(Descs.LOOKUP))

@@ -19,6 +19,7 @@ final class Descs {
     static final ClassDesc RUN_STATE = ClassDesc.of("org.ebpf4j.vm.RunState");
     static final ClassDesc HELPER = ClassDesc.of("org.ebpf4j.vm.helper.Helper");
     static final ClassDesc TAIL_CALL_HELPER = ClassDesc.of("org.ebpf4j.vm.helper.TailCallHelper");
+    static final ClassDesc TAIL_CALL_SLOTS = ClassDesc.of("org.ebpf4j.vm.helper.TailCallSlots");
     static final ClassDesc VM_EXECUTABLE = ClassDesc.of("org.ebpf4j.vm.Executable");
     static final ClassDesc PROGRAM_FAULT = ClassDesc.of("org.ebpf4j.vm.ProgramFault");
     static final ClassDesc INDEX_OUT_OF_BOUNDS = ClassDesc.of("java.lang.IndexOutOfBoundsException");
@@ -55,8 +56,12 @@ final class Descs {
     static final MethodTypeDesc TAKE_TAIL = MethodTypeDesc.of(CD_boolean, CD_long, CD_long);
     /** TailCallHelper.tailCallTarget(mapAddr, index) -> Executable or null. */
     static final MethodTypeDesc TAIL_TARGET = MethodTypeDesc.of(VM_EXECUTABLE, CD_long, CD_long);
-    /** JitContext.tailCall(target, ctx, r2) -> taken. */
-    static final MethodTypeDesc TAIL_CALL = MethodTypeDesc.of(CD_boolean, VM_EXECUTABLE, CD_long, CD_long);
+    /** TailCallSlots.tailCallTarget(index) -> Executable or null. */
+    static final MethodTypeDesc SLOT_TARGET = MethodTypeDesc.of(VM_EXECUTABLE, CD_long);
+    /** JitContext.tailCallDirect(target, ctx, r2) -> code to continue in, or null. */
+    static final MethodTypeDesc TAIL_CALL_DIRECT = MethodTypeDesc.of(COMPILED, VM_EXECUTABLE, CD_long, CD_long);
+    /** RunState.tryTailCall(target) -> counted. */
+    static final MethodTypeDesc TRY_TAIL = MethodTypeDesc.of(CD_boolean, VM_EXECUTABLE);
     static final MethodTypeDesc RUN_TAILS = MethodTypeDesc.of(CD_long, CD_long, CD_int);
     static final MethodTypeDesc ATOMIC = MethodTypeDesc.of(CD_long, ARENA, CD_int, CD_boolean, CD_long, CD_long, CD_int);
     static final MethodTypeDesc ATOMIC_ADD = MethodTypeDesc.of(CD_long, ARENA, CD_long, CD_long, CD_int);

@@ -53,6 +53,8 @@ final class FlowEmitter {
                     localCall(m, i, in);
                 } else if (m.cls.isTailCall(i)) {
                     tailCall(m, i);
+                } else if (m.cls.loopCallback(i) >= 0) {
+                    loopCall(m, i, m.cls.loopCallback(i));
                 } else {
                     helperCall(m, i, in);
                 }
@@ -185,10 +187,16 @@ final class FlowEmitter {
     /**
      * {@code call bpf_tail_call} inline, as arch/x86/net/bpf_jit_comp.c emit_bpf_tail_call_indirect:
      * the slot read (the constant helper's {@code tailCallTarget}, which C2 inlines), then
-     * {@link JitContext#tailCall} counts it and hands the target to the trampoline of this
-     * frame's caller, and the frame returns. Falling through sets r0 to
-     * {@link org.ebpf4j.vm.helper.TailCallHelper#FALL_THROUGH}, as the generic helper does. No
-     * RunState bookkeeping (curExe, callSite) is needed: nothing here calls back into the program.
+     * {@link JitContext#tailCallDirect} counts it, and this frame invokes the target's
+     * {@link CompiledProgram#entry} itself, in its own BPF frame (fp, depth), and returns its r0:
+     * a direct call instead of a return to a trampoline that dispatches again. The call site is in
+     * this program's class, so its type profile is this program's targets (usually one: C2 inlines
+     * it). Falling through sets r0 to {@link org.ebpf4j.vm.helper.TailCallHelper#FALL_THROUGH}, as
+     * the generic helper does. No RunState bookkeeping (curExe, callSite) is needed: nothing here
+     * calls back into the program. Only the slot read and the count are under the fault handler;
+     * a fault in the target is already the target's ProgramFault. A tail call of the main program
+     * into itself (a loop written as tail calls) restarts this method after its prologue instead,
+     * counted the same way, so the Java stack does not grow with it.
      */
     private static void tailCall(MethodGen m, int i) {
         CodeBuilder cb = m.cb;
@@ -196,20 +204,52 @@ final class FlowEmitter {
         Label end = cb.newLabel();
         Label handler = cb.newLabel();
         Label fall = cb.newLabel();
+        Label fellThrough = cb.newLabel();
         cb.labelBinding(start);
-        cb.aload(MethodGen.CTX);
+        String bound = m.cls.tailSlotsField(i);
+        Label read = cb.newLabel();
+        if (bound != null) {                                // the map bound at compile time, if r2 is it
+            Label generic = cb.newLabel();
+            m.load(2);
+            cb.loadConstant(m.cls.tailMapAddr(i)).lcmp().ifne(generic);
+            cb.getstatic(m.cls.self, bound, Descs.TAIL_CALL_SLOTS);
+            m.load(3);
+            cb.loadConstant(0xffffffffL).land();
+            cb.invokeinterface(Descs.TAIL_CALL_SLOTS, "tailCallTarget", Descs.SLOT_TARGET);
+            cb.goto_(read);
+            cb.labelBinding(generic);
+        }
         cb.getstatic(m.cls.self, m.cls.helperField(i), Descs.HELPER).checkcast(Descs.TAIL_CALL_HELPER);
         m.load(2);
         m.load(3);
         cb.loadConstant(0xffffffffL).land();                // u32 index = BPF_R3
         cb.invokeinterface(Descs.TAIL_CALL_HELPER, "tailCallTarget", Descs.TAIL_TARGET);
+        cb.labelBinding(read);
+        cb.astore(m.refTmp);
+        if (m.canRestartAsEntry()) {                        // into itself: restart this method, no call
+            Label other = cb.newLabel();
+            cb.aload(m.refTmp).getstatic(m.cls.self, ClassGen.EXE, Descs.EXECUTABLE).if_acmpne(other);
+            cb.aload(m.stSlot).aload(m.refTmp).invokevirtual(Descs.RUN_STATE, "tryTailCall", Descs.TRY_TAIL);
+            cb.ifeq(fellThrough);
+            m.emitRestart();
+            cb.labelBinding(other);
+        }
+        cb.aload(MethodGen.CTX).aload(m.refTmp);
         m.load(1);
         m.load(2);
-        cb.invokevirtual(Descs.CONTEXT, "tailCall", Descs.TAIL_CALL);
+        cb.invokevirtual(Descs.CONTEXT, "tailCallDirect", Descs.TAIL_CALL_DIRECT);
         cb.labelBinding(end);
-        cb.ifeq(fall);
-        m.emitTailReturn();
+        cb.dup().ifnull(fall);
+        cb.aload(MethodGen.CTX);
+        m.load(1);
+        m.load(2);
+        cb.lload(m.fpSlot).iload(m.depthSlot);
+        cb.invokevirtual(Descs.COMPILED, "entry", Descs.ENTRY);
+        m.store(0);
+        m.emitExit();
         cb.labelBinding(fall);
+        cb.pop();
+        cb.labelBinding(fellThrough);
         cb.loadConstant(org.ebpf4j.vm.helper.TailCallHelper.FALL_THROUGH);
         m.store(0);
         cb.exceptionCatch(start, end, handler, Descs.RUNTIME_EXCEPTION);
@@ -217,6 +257,78 @@ final class FlowEmitter {
             m.loadPc(b, i);
             b.invokestatic(Descs.SUPPORT, "helperFault", Descs.HELPER_FAULT).athrow();
         });
+    }
+
+    /**
+     * {@code call bpf_loop} with a constant callback, inline as kernel/bpf/verifier.c
+     * inline_bpf_loop does: the {@link org.ebpf4j.vm.helper.LoopHelper} semantics (flags → -EINVAL,
+     * more than BPF_MAX_LOOPS → -E2BIG, else call {@code cb(i, ctx)} until it returns non-zero;
+     * r0 = calls made) as a loop that invokes the callback's method directly in a new frame below
+     * this one, as {@link JitContext#callback} would run it (same depth limit and fault, checked
+     * when a call is made). r1-r5 are clobbered as by any helper call: r1 holds the count, r5 the
+     * index.
+     */
+    private static void loopCall(MethodGen m, int i, int callback) {
+        CodeBuilder cb = m.cb;
+        int depth = m.depthSlot;
+        Label loop = cb.newLabel();
+        Label stop = cb.newLabel();
+        Label done = cb.newLabel();
+        Label end = cb.newLabel();
+        Label einval = m.cold(b -> {
+            b.loadConstant((long) org.ebpf4j.uapi.Errno.EINVAL.negative());
+            b.lstore(m.reg[0]);
+            b.goto_(end);
+        });
+        Label e2big = m.cold(b -> {
+            b.loadConstant((long) org.ebpf4j.uapi.Errno.E2BIG.negative());
+            b.lstore(m.reg[0]);
+            b.goto_(end);
+        });
+        Label tooDeep = m.cold(b -> {
+            b.iload(depth);
+            m.loadPc(b, i);
+            b.invokestatic(Descs.SUPPORT, "depthFault", Descs.II_FAULT).athrow();
+        });
+        m.load(4);
+        cb.lconst_0().lcmp().ifne(einval);
+        m.load(1);
+        cb.loadConstant(0xffffffffL).land();
+        m.store(1);
+        m.load(1);
+        cb.loadConstant(org.ebpf4j.vm.helper.LoopHelper.BPF_MAX_LOOPS).lcmp().ifgt(e2big);
+        cb.lconst_0();
+        m.store(5);
+        cb.labelBinding(loop);
+        m.load(5);
+        m.load(1);
+        cb.lcmp().ifge(done);
+        cb.iload(depth).loadConstant(JitContext.MAX_FRAMES - 2).if_icmpgt(tooDeep);
+        cb.aload(MethodGen.CTX);
+        m.load(5);
+        m.load(3);
+        cb.lconst_0().lconst_0().lconst_0();
+        cb.lload(m.fpSlot).loadConstant((long) JitContext.STACK).lsub();
+        cb.iload(depth).iconst_1().iadd();
+        cb.invokestatic(m.cls.self, ClassGen.subprogName(callback), Descs.SUBPROG);
+        m.store(0);
+        Label counted = cb.newLabel();
+        cb.aload(MethodGen.CTX).getfield(Descs.CONTEXT, "tailTarget", Descs.EXECUTABLE).ifnull(counted);
+        cb.aload(MethodGen.CTX).lload(m.fpSlot).loadConstant((long) JitContext.STACK).lsub()
+                .iload(depth).iconst_1().iadd().invokevirtual(Descs.CONTEXT, "runTailCalls", Descs.RUN_TAILS);
+        m.store(0);
+        cb.labelBinding(counted);
+        m.load(5);
+        cb.lconst_1().ladd();
+        m.store(5);
+        m.load(0);
+        cb.lconst_0().lcmp().ifne(stop);
+        cb.goto_(loop);
+        cb.labelBinding(stop);
+        cb.labelBinding(done);
+        m.load(5);
+        m.store(0);
+        cb.labelBinding(end);
     }
 
     /**

@@ -71,23 +71,36 @@ final class JitContext implements RunState.Host {
     }
 
     /**
-     * The inline bpf_tail_call after its slot read: counts a tail call into {@code t} (null: an
-     * empty slot or an index out of range, which fall through uncounted) and hands it over as
-     * {@link #takeTail} does. False if the call falls through.
+     * The inline bpf_tail_call after its slot read, in its direct form (the x86-64 JIT's jump into
+     * the target's body past its prologue, arch/x86/net/bpf_jit_comp.c emit_bpf_tail_call_indirect):
+     * counts a tail call into {@code t} (null: an empty slot or an index out of range, which fall
+     * through uncounted) and returns the code to continue in, which the calling frame invokes in its
+     * own BPF frame and whose r0 it returns; null if the call falls through. A program of another
+     * engine runs here, and {@link #FOREIGN_RAN} hands its r0 back. The slot was read by the caller
+     * just now, so a PROG_ARRAY update is seen by the next tail call as on Linux; the Java stack grows
+     * by at most {@link RunState#MAX_TAIL_CALL_CNT} calls per BPF frame.
      */
-    boolean tailCall(Executable t, long ctxArg, long r2) {
+    CompiledProgram tailCallDirect(Executable t, long ctxArg, long r2) {
         if (t == null || !state.tryTailCall(t)) {
-            return false;
+            return null;
         }
         if (t instanceof JitExecutable je && je.owner == owner) {
-            tailTarget = je;
-            tailCtx = ctxArg;
-            tailR2 = r2;
-            return true;
+            return je.compiled;
         }
         retVal = t.run(ctxArg);
-        return true;
+        return FOREIGN_RAN;
     }
+
+    /** What {@link #tailCallDirect} returns after a foreign target ran: its "entry" returns that r0. */
+    static final CompiledProgram FOREIGN_RAN = new CompiledProgram() {
+        @Override
+        long entry(JitContext c, long r1, long r2, long fp, int depth) { return c.retVal; }
+
+        @Override
+        long callSub(JitContext c, int sub, long r1, long r2, long r3, long r4, long r5, long fp, int depth) {
+            throw new IllegalStateException("a foreign tail-call target has no subprograms here");
+        }
+    };
 
     /**
      * The tail-call trampoline: runs pending targets in frame {@code depth} (r10 = {@code fp})

@@ -45,6 +45,10 @@ final class MethodGen {
     final int tmp;
     final int stSlot;
     final int fpOffSlot;
+    /** A reference scratch local (the tail-call target). */
+    final int refTmp;
+    /** After the prologue of a whole subprogram: where a tail call of the program into itself jumps. */
+    final Label bodyStart;
 
     MethodGen(CodeBuilder cb, ClassGen cls, int sub, int region, int from, int to) {
         this.cb = cb;
@@ -86,6 +90,8 @@ final class MethodGen {
         tmp = next;
         stSlot = next + 2;
         fpOffSlot = next + 3;
+        refTmp = next + 5;
+        bodyStart = cb.newLabel();
     }
 
     boolean isRegion() { return region >= 0; }
@@ -136,6 +142,7 @@ final class MethodGen {
             for (int r : new int[] {0, 6, 7, 8, 9}) {
                 cb.lconst_0().lstore(reg[r]);
             }
+            cb.labelBinding(bodyStart);
             return;
         }
         for (int r = 0; r <= 9; r++) {
@@ -211,6 +218,24 @@ final class MethodGen {
         } else {
             cb.lload(reg[0]).lreturn();
         }
+    }
+
+    /**
+     * Whether a tail call of the program into itself can restart this method instead of calling
+     * it: only the main program's whole method is what {@link CompiledProgram#entry} runs.
+     */
+    boolean canRestartAsEntry() { return sub == 0 && !isRegion(); }
+
+    /**
+     * Restarts the main program in this frame as {@link CompiledProgram#entry} would start it: r1
+     * (the tail call's ctx) and r2 stay, r0 and r3-r9 are zero, fp and depth are this frame's.
+     */
+    void emitRestart() {
+        for (int r : new int[] {0, 3, 4, 5, 6, 7, 8, 9}) {
+            cb.lconst_0().lstore(reg[r]);
+        }
+        cb.lconst_0().lstore(tmp);
+        cb.goto_(bodyStart);
     }
 
     /** The frame ends because a helper's tail call was taken: return {@code ctx.retVal}. */

@@ -116,6 +116,44 @@ class NetTest {
         errno(Errno.ECONNREFUSED, () -> net.connect(t, d, SockAddr.parse("[::1]:8081")));
     }
 
+    /**
+     * The socket's local-storage owner block right after its {@code bpf_sock} mirror (the model's
+     * {@code sk->sk_bpf_storage}, spec-local-storage §1.4/§1.5): its storage word follows the
+     * socket's storage (I2) for listeners and accepted children, so {@code bpf_sk_storage_get}
+     * needs no lookup from the address to the socket; after the socket is destroyed the block
+     * no longer resolves.
+     */
+    @Test
+    void socketOwnerBlockFollowsItsMirrorAndItsStorage() {
+        org.ebpf4j.api.BpfObject o = org.ebpf4j.api.BpfObject.load(
+                org.ebpf4j.elf.ObjectReader.read(java.nio.file.Path.of("src/test/bpf/sockopt_inherit.bpf.o")), f.rt, f.loader, f.bpf);
+        int cloned = o.map("cloned1").fd();
+        org.ebpf4j.map.storage.OwnerTable owners = org.ebpf4j.map.storage.OwnerTable.of(f.rt.mapRegistry());
+        Task t = f.loader;
+        int l = net.socket(t, SockAddr.AF_INET, Socket.SOCK_STREAM, 0);
+        Socket ls = net.sock(t, l);
+        long block = ls.mirror() + SockLayouts.Sock.OWNER_BLOCK;
+        assertEquals(ls, owners.ownerAt(block));
+        assertEquals(0, owners.storageAt(block), "no storage yet");
+        f.bpf.mapUpdateElem(t, cloned, Sockopts.intBytes(l), Sockopts.intBytes(7), 0);
+        assertEquals(ls.bpfStorage().get().address(), owners.storageAt(block));
+        assertTrue(owners.storageAt(block) != 0);
+        net.bind(t, l, SockAddr.parse("127.0.0.1:8082"));
+        net.listen(t, l, 4);
+        int c = net.socket(t, SockAddr.AF_INET, Socket.SOCK_STREAM, 0);
+        net.connect(t, c, SockAddr.parse("127.0.0.1:8082"));
+        Socket child = net.sock(t, net.accept(t, l));
+        long childBlock = child.mirror() + SockLayouts.Sock.OWNER_BLOCK;
+        assertEquals(child, owners.ownerAt(childBlock));
+        assertEquals(child.bpfStorage().get().address(), owners.storageAt(childBlock), "the clone's storage");
+        f.bpf.mapDeleteElem(t, cloned, Sockopts.intBytes(l));
+        assertEquals(0, owners.storageAt(block), "the last element went: the word is 0 again");
+        net.close(t, l);
+        assertFalse(ls.alive());
+        assertEquals(null, owners.ownerAt(block), "a destroyed socket's block resolves to nothing");
+        assertEquals(0, owners.storageAt(block));
+    }
+
     @Test
     void socketKeepsItsCgroupAliveUntilDestroyed() {
         Cgroup cg = f.tree.mkdirs("/app");
