@@ -282,11 +282,12 @@ public final class BpfObject implements AutoCloseable {
      */
     private int attachBtfId(ProgramSpec p) {
         boolean rawTp = p.expectedAttachType() == AttachType.TRACE_RAW_TP;
-        if (!p.kind().attachBtf() || !rawTp) {
+        boolean iter = p.expectedAttachType() == AttachType.TRACE_ITER;   // SEC("iter/T"): the FUNC bpf_iter_T
+        if (!p.kind().attachBtf() || !(rawTp || iter)) {
             return 0;   // deviation: fentry/fexit/lsm targets are not modelled; they load without one
         }
         org.ebpf4j.btf.Btf kernel = runtime.kernelBtf();
-        String name = (rawTp ? "btf_trace_" : "") + p.kind().attachTarget();
+        String name = (rawTp ? "btf_trace_" : iter ? "bpf_iter_" : "") + p.kind().attachTarget();
         Class<? extends org.ebpf4j.btf.BtfType> kind = rawTp ? org.ebpf4j.btf.BtfType.Typedef.class : org.ebpf4j.btf.BtfType.Func.class;
         return kernel.findByName(name, kind).map(org.ebpf4j.btf.BtfType::id).orElseThrow(() -> new BpfLoadException(Errno.ESRCH,
                 "program '" + p.name() + "': failed to find kernel BTF type ID of '" + p.kind().attachTarget() + "'", null));

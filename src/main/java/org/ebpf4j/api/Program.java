@@ -60,11 +60,23 @@ public final class Program implements CgroupAttachable {
         if (type == ProgType.TRACING && spec.expectedAttachType() == AttachType.TRACE_RAW_TP) {
             return new Link(bpf, task, bpf.linkCreate(task, Attrs.LinkCreate.of(fd, 0, AttachType.TRACE_RAW_TP.value())));
         }
+        if (type == ProgType.TRACING && spec.expectedAttachType() == AttachType.TRACE_ITER) {
+            return attachIter(null);
+        }
         if (type == ProgType.RAW_TRACEPOINT || type == ProgType.RAW_TRACEPOINT_WRITABLE) {
             return new Link(bpf, task, bpf.rawTracepointOpen(task,
                     org.ebpf4j.kernel.trace.RawTracepointOpenAttr.of(spec.kind().attachTarget(), fd)));
         }
         throw new IllegalStateException(this + ": attach() knows tp_btf and raw_tp programs; cgroup programs use attachCgroup");
+    }
+
+    /**
+     * libbpf's {@code bpf_program__attach_iter}: a {@code SEC("iter/TARGET")} program through
+     * BPF_LINK_CREATE (BPF_TRACE_ITER) with {@code info} ({@code bpf_iter_link_info}; null for
+     * none; {@code IterInfo.map(map.fd())} for map targets). Read it with {@link Link#readIterator}.
+     */
+    public Link attachIter(Attrs.IterInfo info) {
+        return new Link(bpf, task, bpf.linkCreate(task, Attrs.LinkCreate.iter(fd, info)));
     }
 
     /** BPF_OBJ_GET_INFO_BY_FD. */

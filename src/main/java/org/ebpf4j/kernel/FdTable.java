@@ -148,6 +148,9 @@ public final class FdTable {
     }
 
     private static void release(File f) {
+        if (f instanceof File.IterFile it) {
+            it.seq().release();   // iter_release: the session goes before the program reference
+        }
         KernelObject o = f.object();
         if (o != null) {
             o.anyPut();

@@ -37,11 +37,30 @@ public final class Attrs {
      */
     public record ProgQueryOut(int attachFlags, int progCnt, int[] progIds, int[] progAttachFlags, long revision) {}
 
-    /** BPF_LINK_CREATE for a cgroup ({@code cgroup.relative_fd|relative_id}, {@code cgroup.expected_revision}). */
-    public record LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision) {
+    /**
+     * BPF_LINK_CREATE: for a cgroup {@code cgroup.relative_fd|relative_id} and
+     * {@code cgroup.expected_revision}; for an iterator (BPF_TRACE_ITER) {@code iter_info}, null
+     * when the pointer is NULL.
+     */
+    public record LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision,
+                             IterInfo iterInfo) {
+        public LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision) {
+            this(progFd, targetFd, attachType, flags, relative, expectedRevision, null);
+        }
+
         public static LinkCreate of(int progFd, int targetFd, int attachType) {
             return new LinkCreate(progFd, targetFd, attachType, 0, 0, 0);
         }
+
+        /** BPF_LINK_CREATE of an iterator program with {@code iter_info} (null: none). */
+        public static LinkCreate iter(int progFd, IterInfo info) {
+            return new LinkCreate(progFd, 0, org.ebpf4j.uapi.AttachType.TRACE_ITER.value(), 0, 0, 0, info);
+        }
+    }
+
+    /** {@code union bpf_iter_link_info}: the map member ({@code map.map_fd}), what map targets read. */
+    public record IterInfo(int mapFd) {
+        public static IterInfo map(int mapFd) { return new IterInfo(mapFd); }
     }
 
     /** BPF_LINK_UPDATE. */

@@ -160,7 +160,8 @@ public final class ProgLoader {
             throw new BpfException(Errno.EINVAL, "attach_prog_fd " + attr.attachProgFd()
                     + ": attaching to a BPF program (freplace, fentry on BPF) is not modelled");
         }
-        if (attr.attachBtfId() != 0 && !(type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP)) {
+        if (attr.attachBtfId() != 0 && !(type == ProgType.TRACING
+                && (eat == AttachType.TRACE_RAW_TP || eat == AttachType.TRACE_ITER))) {
             throw new BpfException(Errno.EINVAL, "attach_btf_id " + attr.attachBtfId() + " for a " + type
                     + " program: only tp_btf (TRACING, BPF_TRACE_RAW_TP) attach targets are modelled");
         }
@@ -205,6 +206,7 @@ public final class ProgLoader {
             CtxRewriter.Result ctx;
             Executable exe;
             AttachBtf attachBtf = null;
+            int maxRdwr = 0;
             try {
                 addKfuncCalls(insns, gpl, type);
                 VerifiedProgram vp = structural.verify(image);
@@ -215,12 +217,21 @@ public final class ProgLoader {
                     attachBtf = AttachBtf.resolve(rt.kernelBtf(), eat, attr.attachBtfId());
                     rowAccess = CtxAccess.args(attachBtf.nargs(), true);
                 }
+                // check_attach_btf_id for BPF_TRACE_ITER: bpf_iter_prog_supported() (kernel/bpf/bpf_iter.c)
+                org.ebpf4j.kernel.iter.IterTargets.Resolved iter = null;
+                if (type == ProgType.TRACING && eat == AttachType.TRACE_ITER) {
+                    iter = org.ebpf4j.kernel.iter.IterTargets.resolve(rt.kernelBtf(), attr.attachBtfId());
+                    attachBtf = new AttachBtf(attr.attachBtfId(), iter.funcName(), iter.nargs());
+                    rowAccess = CtxAccess.args(iter.nargs(), false);
+                }
                 CtxAccess access = rowAccess;
-                CtxRules rules = CtxFields.typed(type, (o, sz, w) -> access.check(o, sz, w) != null);
+                CtxFields.Validity valid = (o, sz, w) -> access.check(o, sz, w) != null;
+                CtxRules rules = iter != null ? iter.rules(valid) : CtxFields.typed(type, valid);
                 HelperPolicy helpers = id -> helperRefusal(type, eat, gpl, id);
                 TypeVerifier.Result verified = TypeVerifier.verify(vp, new ProgContext(type, eat, rules, mapAt, valueOffAt,
                         kernelBtf(), attr.logLevel(), helpers));
                 log.append(verified.log());
+                maxRdwr = verified.maxRdwrAccess();
                 requireImplemented(insns, verified.seen());
                 ctx = CtxRewriter.rewrite(sanitizeDeadCalls(insns, verified.seen()), access);
                 exe = env.engine(engineKind).load(new ProgramImage(image.name(), ctx.insns()));
@@ -236,6 +247,7 @@ public final class ProgLoader {
             }
             prog = new BpfProg(rt, type, eat, name, tag, gpl, new ArrayList<>(used.keySet()), ctx.insns(), exe, loadTime,
                     task.uid(), ctx.maxCtxOffset(), attr.progFlags(), attachBtf, task.origin("BPF_PROG_LOAD"));
+            prog.maxRdwrAccess(maxRdwr);
         } catch (BpfException e) {
             err = e;
         }

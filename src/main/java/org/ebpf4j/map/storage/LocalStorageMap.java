@@ -35,7 +35,8 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
 
     /** One hash bucket ({@code struct bpf_local_storage_map_bucket}): elements by storage, and its lock. */
     private static final class Bucket {
-        final Set<LocalStorageElem> elems = new HashSet<>();
+        /** In insertion order; the kernel's list order is newest first ({@code hlist_add_head_rcu}). */
+        final java.util.LinkedHashSet<LocalStorageElem> elems = new java.util.LinkedHashSet<>();
     }
 
     private final LocalStorageCache cache;
@@ -477,6 +478,38 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         dropUnlinked(owner, e);
         arena.free(block, LocalStorage.BLOCK_SIZE);   // never visible
         return Errno.EAGAIN.negative();
+    }
+
+    /** An element the map iterator visits: its owner and the arena address of its value. */
+    public record IterElem(StorageOwner owner, long data) {}
+
+    /**
+     * {@code bpf_sk_storage_map_seq_find_next} (net/core/bpf_sk_storage.c; spec §4.5): the first
+     * element at or after position {@code pos} = (bucket, index in the bucket's list, newest
+     * first) whose {@code local_storage} is still set (elements being freed are skipped); null
+     * past the last bucket. {@code pos} is moved onto the element found, so the next call (after
+     * the caller adds 1 to the index) continues behind it, even across reads.
+     */
+    public IterElem iterFind(int[] pos) {
+        for (int b = pos[0]; b < buckets.length; b++) {
+            List<LocalStorageElem> snapshot;
+            synchronized (buckets[b]) {
+                snapshot = new ArrayList<>(buckets[b].elems.reversed());
+            }
+            int skip = b == pos[0] ? pos[1] : 0;
+            for (int i = skip; i < snapshot.size(); i++) {
+                LocalStorageElem e = snapshot.get(i);
+                LocalStorage ls = e.storage;
+                if (ls != null) {
+                    pos[0] = b;
+                    pos[1] = i;
+                    return new IterElem(ls.owner(), e.data());
+                }
+            }
+        }
+        pos[0] = buckets.length;
+        pos[1] = 0;
+        return null;
     }
 
     private Bucket bucketOf(LocalStorage ls) {

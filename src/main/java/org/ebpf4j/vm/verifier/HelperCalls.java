@@ -288,7 +288,7 @@ final class HelperCalls {
 
     static boolean isMemType(RegType t) {
         return switch (t) {
-            case STACK, PACKET, PACKET_META, MAP_KEY, MAP_VALUE, MEM, RINGBUF_MEM, BTF_ID -> true;
+            case STACK, PACKET, PACKET_META, MAP_KEY, MAP_VALUE, MEM, RINGBUF_MEM, BTF_ID, BUF -> true;
             default -> false;
         };
     }
@@ -342,6 +342,7 @@ final class HelperCalls {
             case MAP_KEY -> MemAccess.region(insn, regno, r, r.off, size, r.map.keySize(), "map key");
             case MEM, RINGBUF_MEM -> MemAccess.region(insn, regno, r, r.off, size, r.memSize, "memory");
             case BTF_ID -> { }
+            case BUF -> mem.buffer(insn, regno, r, 0, size);
             default -> throw typeErr(insn, regno, r, MEM_TYPES);
         }
     }

@@ -29,6 +29,8 @@ final class ReturnRanges {
                     default -> new Range(0, 1);
                 };
             }
+            // check_return_code: an iterator program returns 0 (next object) or 1 (retry it)
+            case TRACING -> eat == AttachType.TRACE_ITER ? new Range(0, 1) : null;
             case CGROUP_SOCK, SOCK_OPS, CGROUP_DEVICE, CGROUP_SYSCTL, CGROUP_SOCKOPT, SK_LOOKUP, NETFILTER -> new Range(0, 1);
             default -> null;
         };
