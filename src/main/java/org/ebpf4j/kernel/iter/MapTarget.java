@@ -42,6 +42,7 @@ final class MapTarget implements IterTarget {
             /** The first live map with an id at or above {@code from}, referenced; the last one's reference goes. */
             private Object find(int from) {
                 drop();
+                mapId = from;   // bpf_map_seq_next: ++info->map_id, so the end stays the end
                 var ids = iters.runtime().mapIds();
                 for (int id = ids.nextId(from - 1); id != 0; id = ids.nextId(id)) {
                     MapObject m = ids.get(id);

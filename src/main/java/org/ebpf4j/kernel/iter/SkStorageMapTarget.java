@@ -79,16 +79,11 @@ final class SkStorageMapTarget implements IterTarget {
         MapObject mo = (MapObject) aux;
         LocalStorageMap map = (LocalStorageMap) mo.map();
         return new IterCursor() {
-            /** {@code bucket_id}, {@code skip_elems} of {@code struct bpf_iter_seq_sk_storage_map_info}. */
-            private final int[] pos = new int[2];
+            private final LocalStorageMap.IterPos pos = map.iterPos();
 
-            @Override public Object start() { return map.iterFind(pos); }
+            @Override public Object start() { return pos.start(); }
 
-            @Override
-            public Object next(Object prev) {
-                pos[1]++;
-                return map.iterFind(pos);
-            }
+            @Override public Object next(Object prev) { return pos.next(); }
 
             @Override
             public void fill(Object obj, long ctx) {

@@ -484,33 +484,68 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
     public record IterElem(StorageOwner owner, long data) {}
 
     /**
-     * {@code bpf_sk_storage_map_seq_find_next} (net/core/bpf_sk_storage.c; spec §4.5): the first
-     * element at or after position {@code pos} = (bucket, index in the bucket's list, newest
-     * first) whose {@code local_storage} is still set (elements being freed are skipped); null
-     * past the last bucket. {@code pos} is moved onto the element found, so the next call (after
-     * the caller adds 1 to the index) continues behind it, even across reads.
+     * The position of a map iterator ({@code struct bpf_iter_seq_sk_storage_map_info}: bucket_id,
+     * skip_elems) over this map, net/core/bpf_sk_storage.c {@code bpf_sk_storage_map_seq_find_next}
+     * (spec §4.5): bucket by bucket, each bucket's list newest first, elements whose
+     * {@code local_storage} is gone (being freed) skipped.
      */
-    public IterElem iterFind(int[] pos) {
-        for (int b = pos[0]; b < buckets.length; b++) {
-            List<LocalStorageElem> snapshot;
-            synchronized (buckets[b]) {
-                snapshot = new ArrayList<>(buckets[b].elems.reversed());
-            }
-            int skip = b == pos[0] ? pos[1] : 0;
-            for (int i = skip; i < snapshot.size(); i++) {
-                LocalStorageElem e = snapshot.get(i);
+    public final class IterPos {
+        private int bucket;
+        private int skip;
+        /** The bucket's list as it was when the current element was found (its next pointers). */
+        private List<LocalStorageElem> list = List.of();
+
+        /**
+         * The element at the saved position (found again from the bucket's current list, as
+         * {@code seq_start} does after a read stopped), or null past the end.
+         */
+        public IterElem start() {
+            return scan(bucket, skip);
+        }
+
+        /**
+         * The element after the current one: further down the list the current one was found in
+         * (a deleted element keeps its next pointer, so deleting the current element skips
+         * nothing), then the following buckets.
+         */
+        public IterElem next() {
+            for (int i = skip + 1; i < list.size(); i++) {
+                LocalStorageElem e = list.get(i);
                 LocalStorage ls = e.storage;
                 if (ls != null) {
-                    pos[0] = b;
-                    pos[1] = i;
+                    skip = i;
                     return new IterElem(ls.owner(), e.data());
                 }
             }
+            return scan(bucket + 1, 0);
         }
-        pos[0] = buckets.length;
-        pos[1] = 0;
-        return null;
+
+        private IterElem scan(int from, int skipFirst) {
+            for (int b = from; b < buckets.length; b++) {
+                List<LocalStorageElem> snapshot;
+                synchronized (buckets[b]) {
+                    snapshot = new ArrayList<>(buckets[b].elems.reversed());
+                }
+                for (int i = b == from ? skipFirst : 0; i < snapshot.size(); i++) {
+                    LocalStorageElem e = snapshot.get(i);
+                    LocalStorage ls = e.storage;
+                    if (ls != null) {
+                        bucket = b;
+                        skip = i;
+                        list = snapshot;
+                        return new IterElem(ls.owner(), e.data());
+                    }
+                }
+            }
+            bucket = buckets.length;
+            skip = 0;
+            list = List.of();
+            return null;
+        }
     }
+
+    /** A new iterator position at the first bucket. */
+    public IterPos iterPos() { return new IterPos(); }
 
     private Bucket bucketOf(LocalStorage ls) {
         return buckets[System.identityHashCode(ls) & (buckets.length - 1)];

@@ -126,7 +126,12 @@ final class HelperCalls {
                     }
                 }
                 case PTR_TO_SOCK_COMMON, PTR_TO_BTF_ID_SOCK_COMMON -> {
-                    if (!isSockType(r.type)) {
+                    // bpf_sk_storage_{get,delete}_tracing_proto (net/core/bpf_sk_storage.c): for
+                    // TRACING programs the socket is ARG_PTR_TO_BTF_ID_OR_NULL (NULL: -EINVAL/NULL at run time)
+                    boolean tracingNullable = t == Arg.PTR_TO_BTF_ID_SOCK_COMMON && (id == 107 || id == 108)
+                            && mem.progType() == org.ebpf4j.uapi.ProgType.TRACING
+                            && (r.type == RegType.BTF_ID_OR_NULL || r.isConstZeroScalar());
+                    if (!isSockType(r.type) && !tracingNullable) {
                         throw typeErr(insn, regno, r, SOCK_COMMON_TYPES);
                     }
                     sockArg = r;

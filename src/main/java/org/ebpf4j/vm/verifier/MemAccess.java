@@ -26,6 +26,9 @@ final class MemAccess {
         this.precision = precision;
     }
 
+    /** The program type being verified. */
+    org.ebpf4j.uapi.ProgType progType() { return ctx.progType(); }
+
     static VerifierException eacces(int insn, String msg) { return new VerifierException(insn, Errno.EACCES, msg); }
 
     /**
