@@ -325,3 +325,18 @@ __attribute__((used, noinline)) int ebpf4j_model_iter_types(struct bpf_iter__bpf
 {
 	return (int)seq->count;
 }
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+};
+
+__attribute__((used, noinline)) int bpf_iter_task(struct bpf_iter_meta *meta, struct task_struct *task)
+{
+	return 0;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_iter_task_types(struct bpf_iter__task *a)
+{
+	return 0;
+}

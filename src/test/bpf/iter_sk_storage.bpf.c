@@ -162,4 +162,24 @@ int dump_bpf_map(struct bpf_iter__bpf_map *ctx)
 	return 0;
 }
 
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+} __attribute__((preserve_access_index));
+
+/* the task target: "pid comm" per task, then "end" */
+SEC("iter/task")
+int dump_task(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+
+	if (task == NULL) {
+		BPF_SEQ_PRINTF(seq, "end\n");
+		return 0;
+	}
+	BPF_SEQ_PRINTF(seq, "%d %s\n", task->pid, task->comm);
+	return 0;
+}
+
 char _license[] SEC("license") = "GPL";

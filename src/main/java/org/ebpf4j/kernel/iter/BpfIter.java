@@ -134,6 +134,24 @@ public final class BpfIter {
         return open(task, link);
     }
 
+    /**
+     * open(2) of a bpffs file ({@code cat /sys/fs/bpf/NAME}): a pinned iter link opens as a new
+     * iterator fd ({@code bpf_mkiter}: the inode's fops are {@code bpf_iter_fops}); a pinned map,
+     * program or other link cannot be opened (EIO, {@code bpffs_obj_open}). ENOENT/EACCES as
+     * BPF_OBJ_GET.
+     */
+    public int openPinned(Task task, String path) {
+        org.ebpf4j.kernel.KernelObject o = rt.bpffs().get(task, path, File.FMODE_READ);
+        try {
+            if (!(o instanceof IterLink link)) {
+                throw new BpfException(Errno.EIO, "open of \"" + path + "\": only pinned iterator links can be opened and read");
+            }
+            return open(task, link);
+        } finally {
+            o.anyPut();
+        }
+    }
+
     /** {@code bpf_iter_new_fd} / {@code iter_open}: a session over {@code link} installed as an fd. */
     int open(Task task, IterLink link) {
         BpfProg prog = link.prog();

@@ -18,7 +18,7 @@ public final class IterTargets {
     /** {@code BPF_ITER_FUNC_PREFIX}. */
     public static final String BPF_ITER_FUNC_PREFIX = "bpf_iter_";
 
-    private static final List<IterTarget> TARGETS = List.of(new SkStorageMapTarget(), new MapTarget());
+    private static final List<IterTarget> TARGETS = List.of(new SkStorageMapTarget(), new MapTarget(), new TaskTarget());
 
     private IterTargets() {}
 

@@ -163,7 +163,7 @@ public final class ProgLoader {
         if (attr.attachBtfId() != 0 && !(type == ProgType.TRACING
                 && (eat == AttachType.TRACE_RAW_TP || eat == AttachType.TRACE_ITER))) {
             throw new BpfException(Errno.EINVAL, "attach_btf_id " + attr.attachBtfId() + " for a " + type
-                    + " program: only tp_btf (TRACING, BPF_TRACE_RAW_TP) attach targets are modelled");
+                    + " program: only tp_btf and iter (TRACING, BPF_TRACE_RAW_TP/BPF_TRACE_ITER) attach targets are modelled");
         }
         if (type != null) {
             String why = ProgTypes.checkAttach(type, eat, eat == null ? attr.expectedAttachType() : eat.value());
@@ -211,7 +211,7 @@ public final class ProgLoader {
                 addKfuncCalls(insns, gpl, type);
                 VerifiedProgram vp = structural.verify(image);
                 CtxAccess rowAccess = row.ctx().apply(eat);
-                // check_attach_btf_id. Deviation: other TRACING attach types (fentry, iter ...) load
+                // check_attach_btf_id. Deviation: other TRACING attach types (fentry, fexit ...) load
                 // without a target, as before attach targets were modelled; they cannot be attached.
                 if (type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP) {
                     attachBtf = AttachBtf.resolve(rt.kernelBtf(), eat, attr.attachBtfId());

@@ -325,6 +325,43 @@ class SkStorageMapIterTest {
                 Attrs.IterInfo.map(stg.fd()))));
     }
 
+    @Test
+    void pinnedIterLinkOpensAsAnIteratorLikeCat() {
+        sockets(2, stg.fd(), 20);
+        String path = "/sys/fs/bpf/dump_sk";
+        try (Link link = attach("dump_sk_storage", stg.fd())) {
+            link.pin(path);
+        }
+        rt.barrier();
+        BpfIter iters = rt.progs().iters();
+        int fd = iters.openPinned(task, path);   // the pin alone keeps the link
+        String out = new String(bpf.iterRead(task, fd, 4096), StandardCharsets.US_ASCII);
+        assertTrue(out.matches("0 2[01]\n1 2[01]\nstop 1\n"), out);
+        assertEquals(0, bpf.iterRead(task, fd, 4096).length);
+        task.fds().close(fd);
+        bpf.objPin(task, "/sys/fs/bpf/stg", stg.fd());
+        assertErrno(Errno.EIO, () -> iters.openPinned(task, "/sys/fs/bpf/stg"));
+        assertErrno(Errno.ENOENT, () -> iters.openPinned(task, "/sys/fs/bpf/none"));
+        rt.bpffs().unlink(task, path);
+        rt.bpffs().unlink(task, "/sys/fs/bpf/stg");
+    }
+
+    // ---- the task target ----
+
+    @Test
+    void taskIteratorVisitsEveryTaskInPidOrder() {
+        Task other = rt.spawn("worker", 0, 0);
+        try (Link link = o.program("dump_task").attach()) {
+            String out = new String(link.readIterator(5), StandardCharsets.US_ASCII);
+            StringBuilder want = new StringBuilder();
+            rt.tasks().stream().sorted(java.util.Comparator.comparingInt(Task::pid))
+                    .forEach(t -> want.append(t.pid()).append(' ').append(t.comm()).append('\n'));
+            want.append("end\n");
+            assertEquals(want.toString(), out);
+            assertTrue(out.contains(other.pid() + " worker\n"), out);
+        }
+    }
+
     // ---- the bpf_map target ----
 
     @Test

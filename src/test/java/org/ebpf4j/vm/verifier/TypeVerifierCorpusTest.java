@@ -99,6 +99,17 @@ class TypeVerifierCorpusTest {
         }
         TypeVerifierFixture.Prepared prepared = TypeVerifierFixture.prepare(p.name(), p.progType(),
                 p.expectedAttachType(), insns, maps, KERNEL_BTF);
+        if (p.expectedAttachType() == org.ebpf4j.uapi.AttachType.TRACE_ITER) {
+            // an iterator's context is its target's bpf_iter__<target> (as ProgLoader types it)
+            int id = KERNEL_BTF.findByName("bpf_iter_" + p.kind().attachTarget(), org.ebpf4j.btf.BtfType.Func.class)
+                    .orElseThrow().id();
+            var iter = org.ebpf4j.kernel.iter.IterTargets.resolve(KERNEL_BTF, id);
+            int size = iter.nargs() * 8;
+            ProgContext pc = prepared.ctx();
+            prepared = new TypeVerifierFixture.Prepared(prepared.prog(), new ProgContext(pc.progType(), pc.attachType(),
+                    iter.rules((off, sz, w) -> !w && sz == 8 && off >= 0 && off % 8 == 0 && off + sz <= size),
+                    pc.mapAt(), pc.valueOffAt(), pc.kernelBtf(), pc.logLevel()));
+        }
         if (spec.name().equals("core") && p.name().equals("core_reads")) {
             org.ebpf4j.vm.VerifierException e = assertThrows(org.ebpf4j.vm.VerifierException.class,
                     () -> TypeVerifierFixture.verify(prepared));
