@@ -159,11 +159,12 @@ public final class BpfIter {
             throw new BpfException(Errno.EBADF, link.describe() + " is going away");
         }
         Object aux = link.aux();
+        if (aux == null && link.target() instanceof SkStorageMapTarget) {   // released: the link is going away
+            prog.put();
+            throw new BpfException(Errno.EBADF, link.describe() + " is going away");
+        }
         long block = arena.alloc(IterSeq.BLOCK);
-        if (block == 0 || aux == null && link.target() instanceof SkStorageMapTarget) {
-            if (block != 0) {
-                arena.free(block, IterSeq.BLOCK);
-            }
+        if (block == 0) {
             prog.put();
             throw new BpfException(Errno.ENOMEM, "no arena memory for an iterator session");
         }
