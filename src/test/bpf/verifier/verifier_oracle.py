@@ -23,9 +23,13 @@ def bpf(cmd, attr):
     return r, ctypes.get_errno()
 
 
-def map_create(t, k, v, m):
-    attr = struct.pack("<IIIII", t, k, v, m, 0) + bytes(128 - 20)
+def map_create(t, k, v, m, *inner):
+    """A map; with four more numbers, an ARRAY_OF_MAPS/HASH_OF_MAPS whose inner template they describe."""
+    inner_fd = map_create(*inner) if inner else 0
+    attr = struct.pack("<IIIIII", t, k, v, m, 0, inner_fd) + bytes(128 - 24)
     fd, err = bpf(BPF_MAP_CREATE, attr)
+    if inner_fd:
+        os.close(inner_fd)
     if fd < 0:
         raise OSError(err, "map_create %d %d %d %d" % (t, k, v, m))
     return fd

@@ -24,7 +24,17 @@ final class MapBtf {
         return t == MapType.ARRAY || t == MapType.PERCPU_ARRAY || t == MapType.BLOOM_FILTER || t == MapType.LPM_TRIE
                 || t == MapType.SK_STORAGE || t == MapType.INODE_STORAGE || t == MapType.TASK_STORAGE
                 || t == MapType.CGRP_STORAGE || t == MapType.CGROUP_STORAGE || t == MapType.PERCPU_CGROUP_STORAGE
-                || t == MapType.QUEUE || t == MapType.STACK || t == MapType.RINGBUF || t == MapType.ARENA;
+                || t == MapType.QUEUE || t == MapType.STACK || t == MapType.RINGBUF || t == MapType.ARENA
+                || noBtf(t);
+    }
+
+    /**
+     * Map types whose {@code map_check_btf} op is {@code map_check_no_btf}: any key or value type
+     * id fails the create with ENOTSUPP, after the generic checks (spec-local-storage §10.3 MM-C5).
+     */
+    private static boolean noBtf(MapType t) {
+        return t == MapType.ARRAY_OF_MAPS || t == MapType.HASH_OF_MAPS || t == MapType.PERF_EVENT_ARRAY
+                || t == MapType.CGROUP_ARRAY;
     }
 
     private static boolean isLocalStorage(MapType t) {
@@ -79,6 +89,9 @@ final class MapBtf {
                 if (f.has(1 << bit) && !fieldAllowed(1 << bit, type)) {
                     throw new BpfException(Errno.EOPNOTSUPP, FIELD_NAMES[bit] + " in a " + type + " value");
                 }
+            }
+            if (noBtf(type)) {   // map->ops->map_check_btf runs last
+                throw new BpfException(Errno.ENOTSUPP, type + " takes no BTF key/value types (map_check_no_btf)");
             }
             return f.lockOff;
         } catch (BtfFormatException | IllegalArgumentException e) {

@@ -31,6 +31,21 @@ class MapInMapCommandsTest {
     private int array() { return bpf.mapCreate(t, MapCreateAttr.of(MapType.ARRAY, 4, 8, 1, 0)); }
 
     @Test
+    void outerMapWithBtfKeyOrValueTypesIsNotSupported() {   // spec-local-storage §10.3 MM-C5 (map_check_no_btf)
+        int b = bpf.btfLoad(t, BtfLoadAttr.of(BtfCommandsTest.btf()));   // type 1: u32
+        int template = array();
+        for (MapType outerType : new MapType[] {MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS}) {
+            assertErrno(Errno.ENOTSUPP, () -> bpf.mapCreate(t, MapCreateAttr.of(outerType, 4, 4, 2, 0)
+                    .withInnerMapFd(template).withBtf(b, 1, 1)));
+            assertErrno(Errno.ENOTSUPP, () -> bpf.mapCreate(t, MapCreateAttr.of(outerType, 4, 4, 2, 0)
+                    .withInnerMapFd(template).withBtf(b, 0, 1)));
+            // the BTF fd alone (no type ids) is not checked against the map: creation succeeds
+            t.fds().close(bpf.mapCreate(t, MapCreateAttr.of(outerType, 4, 4, 2, 0).withInnerMapFd(template).withBtf(b, 0, 0)));
+        }
+        t.fds().closeAll();
+    }
+
+    @Test
     void createUpdateLookupDeleteThroughFds() {   // §7.1, §7.4, kernel-observed (f), MM-L1, MM-F1
         int template = array();
         assertErrno(Errno.EBADF, () -> bpf.mapCreate(t, MapCreateAttr.of(MapType.ARRAY_OF_MAPS, 4, 4, 2, 0).withInnerMapFd(-1)));

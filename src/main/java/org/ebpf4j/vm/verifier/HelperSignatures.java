@@ -177,6 +177,7 @@ final class HelperSignatures {
             case 19, 21 -> { if (id != 81) return false; }               // CGROUP_STORAGE, PERCPU_CGROUP_STORAGE
             case 22, 23 -> { if (id != 87 && id != 88 && id != 89) return false; }   // QUEUE, STACK
             case 30 -> { if (id != 87 && id != 89) return false; }       // BLOOM_FILTER
+            case 12, 13 -> { if (id != 1) return false; }                // ARRAY_OF_MAPS, HASH_OF_MAPS: lookup only
             default -> { }
         }
         // helper -> map types it allows

@@ -21,7 +21,17 @@ import org.ebpf4j.uapi.ProgType;
 final class RejectCatalogue {
     private RejectCatalogue() {}
 
-    record MapDef(MapType type, int keySize, int valueSize, int maxEntries) {}
+    /** A map a case uses; {@code inner} is the template of an ARRAY_OF_MAPS / HASH_OF_MAPS, else null. */
+    record MapDef(MapType type, int keySize, int valueSize, int maxEntries, MapDef inner) {
+        MapDef(MapType type, int keySize, int valueSize, int maxEntries) {
+            this(type, keySize, valueSize, maxEntries, null);
+        }
+
+        MapDesc desc() {
+            return new MapDesc(type.value(), "m", keySize, valueSize, maxEntries,
+                    inner == null ? null : inner.desc());
+        }
+    }
 
     record Case(String name, ProgType progType, AttachType attachType, List<MapDef> maps, List<Insn> insns) {}
 
@@ -58,14 +68,20 @@ final class RejectCatalogue {
             } else if (line.startsWith("attach:")) {
                 attach = AttachType.valueOf(line.substring(7).trim().toUpperCase(Locale.ROOT));
             } else if (line.startsWith("map:")) {
+                // "map: TYPE KEY VALUE MAX [inner TYPE KEY VALUE MAX]"
                 String[] f = line.substring(4).trim().split("\\s+");
-                maps.add(new MapDef(MapType.valueOf(f[0].toUpperCase(Locale.ROOT)), Integer.parseInt(f[1]),
-                        Integer.parseInt(f[2]), Integer.parseInt(f[3])));
+                MapDef inner = f.length == 9 && f[4].equals("inner") ? mapDef(f, 5, null) : null;
+                maps.add(mapDef(f, 0, inner));
             } else {
                 asm.append(line).append('\n');
             }
         }
         return out;
+    }
+
+    private static MapDef mapDef(String[] f, int at, MapDef inner) {
+        return new MapDef(MapType.valueOf(f[at].toUpperCase(Locale.ROOT)), Integer.parseInt(f[at + 1]),
+                Integer.parseInt(f[at + 2]), Integer.parseInt(f[at + 3]), inner);
     }
 
     /** name → verdict, from kernel-6.18.txt (tab separated: name, errno, insn, message with \n escaped). */

@@ -31,7 +31,12 @@ class RejectCatalogueExport {
             meta.append("attach ").append(c.attachType() == null ? 0 : c.attachType().value()).append('\n');
             for (RejectCatalogue.MapDef m : c.maps()) {
                 meta.append("map ").append(m.type().value()).append(' ').append(m.keySize()).append(' ')
-                        .append(m.valueSize()).append(' ').append(m.maxEntries()).append('\n');
+                        .append(m.valueSize()).append(' ').append(m.maxEntries());
+                if (m.inner() != null) {   // the inner map template, created first (inner_map_fd)
+                    meta.append(' ').append(m.inner().type().value()).append(' ').append(m.inner().keySize()).append(' ')
+                            .append(m.inner().valueSize()).append(' ').append(m.inner().maxEntries());
+                }
+                meta.append('\n');
             }
             Files.writeString(dir.resolve(c.name() + ".meta"), meta);
         }

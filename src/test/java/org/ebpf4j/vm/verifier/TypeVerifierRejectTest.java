@@ -32,8 +32,7 @@ class TypeVerifierRejectTest {
     Stream<DynamicTest> sameVerdictAsLinux() {
         return RejectCatalogue.cases().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             RejectCatalogue.KernelVerdict k = KERNEL.get(c.name());
-            List<MapDesc> maps = c.maps().stream()
-                    .map(m -> new MapDesc(m.type().value(), "m", m.keySize(), m.valueSize(), m.maxEntries())).toList();
+            List<MapDesc> maps = c.maps().stream().map(RejectCatalogue.MapDef::desc).toList();
             if (k.errno().equals("OK")) {
                 TypeVerifierFixture.verify(TypeVerifierFixture.prepare(c.name(), c.progType(), c.attachType(),
                         c.insns(), maps, null));
