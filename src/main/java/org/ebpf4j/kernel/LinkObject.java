@@ -21,6 +21,20 @@ public abstract class LinkObject extends KernelObject {
 
     public final boolean settled() { return settled; }
 
+    /**
+     * The fd half of attaching: a new O_RDWR link fd in {@code task}'s table, owning this link's
+     * reference. If no fd can be had (EMFILE) the link is put, which detaches and frees it: the
+     * kernel reserves the fd before attaching, so there too a failed attach leaves no fd and no link.
+     */
+    public final int installFd(Task task) {
+        try {
+            return task.fds().install(new File.LinkFile(this, File.FMODE_RDWR));
+        } catch (org.ebpf4j.uapi.BpfException e) {
+            put();
+            throw e;
+        }
+    }
+
     /** BPF_OBJ_GET_INFO_BY_FD for this link ({@code struct bpf_link_info}). */
     public abstract ObjInfo info();
 }

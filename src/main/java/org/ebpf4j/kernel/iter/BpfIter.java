@@ -107,12 +107,7 @@ public final class BpfIter {
             link.put();   // bpf_link_cleanup
             throw e;
         }
-        try {
-            return task.fds().install(new File.LinkFile(link, File.FMODE_RDWR));
-        } catch (BpfException e) {
-            link.put();
-            throw e;
-        }
+        return link.installFd(task);
     }
 
     /**

@@ -202,12 +202,7 @@ public final class CgroupAttachCommands {
             link.settleLink();
             CgroupLink l = link;
             link = null;
-            try {
-                return task.fds().install(new File.LinkFile(l, File.FMODE_RDWR));
-            } catch (BpfException e) {
-                l.put();   // EMFILE: detach and free (the kernel reserves the fd first)
-                throw e;
-            }
+            return l.installFd(task);
         } finally {
             if (prog != null) {
                 prog.put();

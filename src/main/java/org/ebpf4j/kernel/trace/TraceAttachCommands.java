@@ -136,12 +136,7 @@ public final class TraceAttachCommands {
             }
             throw e;
         }
-        try {
-            return task.fds().install(new File.LinkFile(link, File.FMODE_RDWR));
-        } catch (BpfException e) {
-            link.put();
-            throw e;
-        }
+        return link.installFd(task);
     }
 
     /** {@code bpf_prog_get}: EBADF for no fd, EINVAL for an fd that is not a program. A reference for the caller. */

@@ -1,6 +1,5 @@
 package org.ebpf4j.kernel.trampoline;
 
-import org.ebpf4j.kernel.File;
 import org.ebpf4j.kernel.Runtime;
 import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.prog.AttachBtf;
@@ -74,12 +73,7 @@ public final class TracingAttach {
             }
             throw e;
         }
-        try {
-            return task.fds().install(new File.LinkFile(link, File.FMODE_RDWR));
-        } catch (BpfException e) {
-            link.put();
-            throw e;
-        }
+        return link.installFd(task);
     }
 
     /**
