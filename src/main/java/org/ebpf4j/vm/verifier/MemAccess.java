@@ -19,6 +19,9 @@ final class MemAccess {
     private final ProgContext ctx;
     final Precision precision;
 
+    /** The model kernel's BTF (null when the program has none to check against). */
+    Btf kernelBtf() { return ctx.kernelBtf(); }
+
     MemAccess(ProgContext ctx, Precision precision) {
         this.ctx = ctx;
         this.precision = precision;
