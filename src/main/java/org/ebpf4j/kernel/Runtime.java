@@ -75,6 +75,7 @@ public final class Runtime implements AutoCloseable {
 
             @Override public void afterGracePeriod(Runnable free) { rcu.callAfterGracePeriod(free); }
         });
+        cgroups.setRemoveListener(fs::kernfsRemove);   // rmdir: the directory's kernfs inode loses its dentry
         this.tracepoints = new org.ebpf4j.kernel.trace.Tracepoints(this);
         // the trampolines of the modelled kernel functions, and the call sites below the kernel layer
         this.trampolines = new org.ebpf4j.kernel.trampoline.Trampolines(this);
