@@ -88,6 +88,8 @@ public final class Runtime implements AutoCloseable {
 
                 @Override public int inodeUnlink(Task task, long dir, long dentry) { return hooks.inodeUnlink(task, dir, dentry); }
 
+                @Override public void bprmCommittedCreds(Task task, long bprm) { hooks.bprmCommittedCreds(task, bprm); }
+
                 @Override public int inodeRename(Task task, long oldDir, long oldDentry, long newDir, long newDentry) {
                     return hooks.inodeRename(task, oldDir, oldDentry, newDir, newDentry);
                 }

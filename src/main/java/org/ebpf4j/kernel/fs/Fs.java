@@ -387,7 +387,15 @@ public final class Fs {
             f = new OpenFile(this, ino, O_RDONLY);
         }
         task.setExeFile(f);
-        return f.inode();
+        // begin_new_exec → commit_creds → security_bprm_committed_creds(bprm), bprm->file the
+        // executable; outside the filesystem lock, as its programs may sleep (and open files)
+        Inode exe = f.inode();
+        vfs.withDentry(last(path), exe, true, O_RDONLY, File.FMODE_READ,
+                (d, file) -> vfs.withBinprm(file, bprm -> {
+                    security.bprmCommittedCreds(task, bprm);
+                    return 0;
+                }));
+        return exe;
     }
 
     /** A hook's refusal as the operation's failure: its errno (EPERM for one the model cannot name). */
