@@ -260,6 +260,14 @@ struct file {
 	fmode_t f_mode;
 };
 
+/* include/linux/binfmts.h: the exec in progress; the model fills file, cred and filename
+ * (what bprm_committed_creds programs read: upstream's local_storage.c reads bprm->file). */
+struct linux_binprm {
+	struct file *file;
+	struct cred *cred;
+	const char *filename;
+};
+
 /*
  * Roots: functions whose prototypes name every type above keep them all in .BTF (BPF
  * functions take at most five arguments, hence two). Never called; they exist for their BTF.
@@ -397,6 +405,7 @@ MODEL_FN int bpf_lsm_file_open(struct file *file) { return 0; }
 MODEL_FN int bpf_lsm_inode_unlink(struct inode *dir, struct dentry *dentry) { return 0; }
 MODEL_FN int bpf_lsm_inode_rename(struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
 		struct dentry *new_dentry) { return 0; }
+MODEL_FN void bpf_lsm_bprm_committed_creds(const struct linux_binprm *bprm) { }
 
 /* The externs above are FUNCs in .BTF only once something refers to them. */
 MODEL_FN void *ebpf4j_model_extern_funcs(int i)

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Our port of tools/testing/selftests/bpf/progs/local_storage.c (spec-local-storage §5.2):
- * task, inode and sk storage used from BPF LSM programs. Differences: the exec'd file is
- * recorded from lsm/file_open (the open of execve fires it, on Linux too) instead of the
- * sleepable lsm.s/bprm_committed_creds, and the globals live in one struct so the test can
- * find them in .data. */
+ * task, inode and sk storage used from BPF LSM programs, the exec'd file recorded from the
+ * sleepable lsm.s/bprm_committed_creds as upstream. Differences: the globals live in one struct
+ * so the test can find them in .data, and exec sets task_storage_result to 0 to show it ran. */
 #include "common.h"
 #include <bpf/bpf_tracing.h>
 
@@ -21,6 +20,10 @@ struct dentry {
 
 struct file {
 	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct linux_binprm {
+	struct file *file;
 } __attribute__((preserve_access_index));
 
 struct sock;
@@ -149,21 +152,23 @@ int BPF_PROG(socket_post_create, struct socket *sock, int family, int type, int 
 	return 0;
 }
 
-SEC("lsm/file_open")
-int BPF_PROG(exec, struct file *file)
+SEC("lsm.s/bprm_committed_creds")
+void BPF_PROG(exec, struct linux_binprm *bprm)
 {
 	struct local_storage *storage;
 
 	if (!monitored())
-		return 0;
+		return;
+
 	storage = bpf_task_storage_get(&task_storage_map, bpf_get_current_task_btf(), 0,
 				       BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (storage)
-		storage->exec_inode = file->f_inode;
-	storage = bpf_inode_storage_get(&inode_storage_map, file->f_inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		storage->exec_inode = bprm->file->f_inode;
+
+	storage = bpf_inode_storage_get(&inode_storage_map, bprm->file->f_inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!storage)
-		return 0;
+		return;
+
 	storage->value = DUMMY_STORAGE_VALUE;
 	g.task_storage_result = 0;
-	return 0;
 }

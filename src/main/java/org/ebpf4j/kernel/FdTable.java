@@ -106,8 +106,8 @@ public final class FdTable {
         if (o != null && !o.tryAnyGet()) {
             throw new BpfException(Errno.EBADF, "fd " + fd + " was closed concurrently");
         }
-        if (f instanceof File.FsFile ff) {
-            ff.file().get();   // get_file: both fds name one struct file
+        if (f.openFile() != null) {
+            f.openFile().get();   // get_file: both fds name one struct file
         }
         try {
             return install(f);
@@ -151,8 +151,8 @@ public final class FdTable {
     }
 
     private static void release(File f) {
-        if (f instanceof File.FsFile ff) {
-            ff.file().put();   // fput: the last one drops the inode reference
+        if (f.openFile() != null) {
+            f.openFile().put();   // fput: the last one drops the inode reference
             return;
         }
         if (f instanceof File.IterFile it) {

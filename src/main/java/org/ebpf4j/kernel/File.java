@@ -6,10 +6,11 @@ import org.ebpf4j.map.MapFlags;
  * What an fd can refer to ({@code struct file} with its {@code f_mode}): an anonymous-inode file
  * of one BPF object, or a stand-in for stdio. Each installed fd holds one reference on its object
  * ({@link KernelObject#anyGet()}: maps count it as a user reference), dropped when the fd closes.
- * New kinds (cgroup directories, sockets, pidfds) join the permits list as they arrive.
+ * Files of the filesystem model (regular files, directories, cgroup directories, pidfds) also name
+ * a {@link #openFile() struct file} holding their inode.
  */
 public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.SocketFile,
-        File.CgroupFile, File.FsFile, File.Stdio, File.Other, File.IterFile {
+        File.CgroupFile, File.FsFile, File.PidFdFile, File.Stdio, File.Other, File.IterFile {
     /** {@code FMODE_READ}: the fd was opened for reading. */
     int FMODE_READ = 1;
     /** {@code FMODE_WRITE}: the fd was opened for writing. */
@@ -21,6 +22,13 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
 
     /** The object behind the fd, or null for stdio stand-ins. */
     KernelObject object();
+
+    /**
+     * The filesystem model's {@code struct file} behind the fd, shared by dup'd fds and holding
+     * its inode until the last {@code fput}; null for files whose inode the runtime holds itself
+     * (anon inode, sockfs, the console).
+     */
+    default org.ebpf4j.kernel.fs.OpenFile openFile() { return null; }
 
     default boolean canRead() { return (mode() & FMODE_READ) != 0; }
 
@@ -98,6 +106,8 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
     record FsFile(org.ebpf4j.kernel.fs.OpenFile file, int mode) implements File {
         @Override public KernelObject object() { return null; }
 
+        @Override public org.ebpf4j.kernel.fs.OpenFile openFile() { return file; }
+
         @Override public String what() { return file.isPath() ? "O_PATH file" : file.inode().isDir() ? "directory" : "regular file"; }
     }
 
@@ -112,10 +122,31 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
         @Override public String what() { return "bpf_iter"; }
     }
 
-    /** An open cgroup2 directory (O_RDONLY|O_DIRECTORY): what PROG_ATTACH and LINK_CREATE take as target_fd. Holds no BPF object. */
-    record CgroupFile(org.ebpf4j.kernel.cgroup.Cgroup cgroup, int mode) implements File {
+    /**
+     * An open cgroup2 directory (O_RDONLY|O_DIRECTORY): what PROG_ATTACH and LINK_CREATE take as
+     * target_fd. Holds no BPF object; {@code file} is its {@code struct file} on the directory's
+     * kernfs inode ({@link org.ebpf4j.kernel.fs.Fs#kernfsOpen}).
+     */
+    record CgroupFile(org.ebpf4j.kernel.cgroup.Cgroup cgroup, int mode, org.ebpf4j.kernel.fs.OpenFile file) implements File {
         @Override public KernelObject object() { return null; }
 
+        @Override public org.ebpf4j.kernel.fs.OpenFile openFile() { return file; }
+
         @Override public String what() { return "cgroup directory"; }
+    }
+
+    /**
+     * A pidfd ({@code pidfd_open(2)}, {@code pidfs_file_operations}): {@code pid} is what
+     * TASK_STORAGE resolves ({@code pidfd_get_pid}), {@code file} its {@code struct file} on the
+     * pid's pidfs inode ({@link org.ebpf4j.kernel.fs.Fs#pidfsOpen}), what INODE_STORAGE keys by.
+     */
+    record PidFdFile(PidFd pid, org.ebpf4j.kernel.fs.OpenFile file) implements File {
+        @Override public int mode() { return FMODE_READ; }
+
+        @Override public KernelObject object() { return null; }
+
+        @Override public org.ebpf4j.kernel.fs.OpenFile openFile() { return file; }
+
+        @Override public String what() { return "pidfd"; }
     }
 }

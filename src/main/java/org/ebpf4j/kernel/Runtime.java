@@ -75,6 +75,7 @@ public final class Runtime implements AutoCloseable {
 
             @Override public void afterGracePeriod(Runnable free) { rcu.callAfterGracePeriod(free); }
         });
+        cgroups.setRemoveListener(fs::kernfsRemove);   // rmdir: the directory's kernfs inode loses its dentry
         this.tracepoints = new org.ebpf4j.kernel.trace.Tracepoints(this);
         // the trampolines of the modelled kernel functions, and the call sites below the kernel layer
         this.trampolines = new org.ebpf4j.kernel.trampoline.Trampolines(this);
@@ -86,6 +87,8 @@ public final class Runtime implements AutoCloseable {
                 @Override public int fileOpen(Task task, long file) { return hooks.fileOpen(task, file); }
 
                 @Override public int inodeUnlink(Task task, long dir, long dentry) { return hooks.inodeUnlink(task, dir, dentry); }
+
+                @Override public void bprmCommittedCreds(Task task, long bprm) { hooks.bprmCommittedCreds(task, bprm); }
 
                 @Override public int inodeRename(Task task, long oldDir, long oldDentry, long newDir, long newDentry) {
                     return hooks.inodeRename(task, oldDir, oldDentry, newDir, newDentry);

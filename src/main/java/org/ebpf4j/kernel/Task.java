@@ -98,7 +98,13 @@ public final class Task implements TaskStorageOwner {
         if (target == null) {
             throw new org.ebpf4j.uapi.BpfException(org.ebpf4j.uapi.Errno.ESRCH, "pidfd_open: no process " + pid);
         }
-        return fds.install(new File.Other(new PidFd(target), "pidfd", File.FMODE_READ));
+        org.ebpf4j.kernel.fs.OpenFile file = runtime.fs().pidfsOpen(target);
+        try {
+            return fds.install(new File.PidFdFile(new PidFd(target), file));
+        } catch (org.ebpf4j.uapi.BpfException e) {
+            file.put();
+            throw e;
+        }
     }
 
     public boolean exited() { return exited; }

@@ -241,19 +241,16 @@ final class MapCommands {
         }
         int fd = le32(key);
         File f = task.fds().get(fd);
-        Object inode = switch (f) {
-            case File.FsFile ff -> ff.file().inode();   // fget_raw: O_PATH files too
-            // anon_inode_getfile: every BPF object fd's file_inode() is the one anon inode
-            case File.MapFile m when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
-            case File.ProgFile p when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
-            case File.LinkFile l when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
-            case File.BtfFile b when map.type() == MapType.INODE_STORAGE -> rt.fs().anonInode();
-            case File.SocketFile s when map.type() == MapType.INODE_STORAGE -> rt.fs().inodeOf(s.sock());   // SOCK_INODE
-            case File.Other o -> o.inode();
-            case File.CgroupFile c -> c.cgroup();
-            default -> f.object() != null ? f.object() : f;   // a socket fd: the Socket itself
-        };
-        return map.ownerOfFile(inode, fd);
+        Object owner = map.type() == MapType.INODE_STORAGE
+                ? rt.fs().fileInode(f)   // file_inode(fget_raw(fd)): every fd has one
+                : switch (f) {
+                    case File.PidFdFile p -> p.pid();          // pidfd_get_pid
+                    case File.CgroupFile c -> c.cgroup();      // cgroup_v1v2_get_from_fd
+                    case File.FsFile ff -> ff.file().inode();
+                    case File.Other o -> o.inode();
+                    default -> f.object() != null ? f.object() : f;   // a socket fd: the Socket itself
+                };
+        return map.ownerOfFile(owner, fd);
     }
 
     private <O> byte[] lookupOwned(Task task, OwnerKeyedMap<O> map, MapElemAttr a) {

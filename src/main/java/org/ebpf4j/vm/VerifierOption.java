@@ -23,7 +23,14 @@ public enum VerifierOption {
      * walks, as the kernel's check_helper_call() does, so a bad id in dead code (libbpf's CO-RE
      * poison call) is no error. PROG_LOAD uses this; not a relaxation for engines on their own.
      */
-    HELPER_IDS_ON_PATHS;
+    HELPER_IDS_ON_PATHS,
+    /**
+     * Do not require the main program's exits to have written r0: whether its value is read
+     * depends on the attach target, which the type verifier knows ({@code check_return_code}: an
+     * LSM program on a void hook returns without R0 being read) and checks everywhere else.
+     * Engines start r0 at 0. PROG_LOAD and the runtime's engines use this.
+     */
+    MAIN_EXIT_R0_UNCHECKED;
 
     /** What bpf_conformance vectors need. */
     public static final Set<VerifierOption> CONFORMANCE =

@@ -71,6 +71,29 @@ public final class RawBtf {
         return next++;
     }
 
+    /** BTF_KIND_PTR to {@code type}, for tests outside this package. */
+    public int pointer(int type) { return ptr(type); }
+
+    /** BTF_KIND_FUNC_PROTO returning {@code ret} (0: void) with unnamed parameters of {@code params}. */
+    public int funcProto(int ret, int... params) {
+        u32(0);
+        u32((13 << 24) | params.length);
+        u32(ret);
+        for (int p : params) {
+            u32(0);
+            u32(p);
+        }
+        return next++;
+    }
+
+    /** BTF_KIND_FUNC {@code name} (global linkage) of prototype {@code proto}. */
+    public int func(String name, int proto) {
+        u32(str(name));
+        u32((12 << 24) | 1);
+        u32(proto);
+        return next++;
+    }
+
     public byte[] bytes() {
         byte[] t = types.toByteArray();
         byte[] s = strings.toByteArray();

@@ -170,4 +170,63 @@ class StorageHelperLoadTest {
         t.fds().close(task);
         t.fds().close(btfFd);
     }
+
+    ProgLoadAttr lsmOn(String hook, List<Insn> insns) {
+        int btfId = k.runtime().kernelBtf().idsByName("bpf_lsm_" + hook).get(0);
+        return new ProgLoadAttr(ProgType.LSM.value(), insns, "GPL", 0, null, 0, 0, 0, "lsm", 0,
+                org.ebpf4j.uapi.AttachType.LSM_MAC.value(), 0, btfId, 0, null);
+    }
+
+    /** {@code r2 = <load>; helper(map, r2[, NULL, 0]); return 0;} with {@code r6 = ctx[0]}. */
+    static List<Insn> storageCall(int mapFd, int helper, boolean get, int derefOff) {
+        Asm a = Asm.program().ldx(Size.DW, Reg.R6, Reg.R1, 0);
+        a = derefOff < 0 ? a.mov64(Reg.R2, Reg.R6) : a.ldx(Size.DW, Reg.R2, Reg.R6, derefOff);
+        a = a.ldMapFd(Reg.R1, mapFd);
+        if (get) {
+            a = a.mov64(Reg.R3, 0).mov64(Reg.R4, 0);
+        }
+        return a.call(helper).mov64(Reg.R0, 0).exit().build();
+    }
+
+    /**
+     * check_reg_type's btf_struct_ids_match for the other local storage helpers (spec-local-storage
+     * §2.3): task storage takes a {@code struct task_struct}, cgroup storage a {@code struct cgroup},
+     * sk storage a {@code struct sock_common} (a {@code struct sock} passes: its first member is one).
+     * Messages as Linux 6.18 gave them for a tp_btf program on this machine ("R2 is of type
+     * task_struct but cgroup is expected", "... but sock_common is expected", EACCES).
+     */
+    @Test
+    void storageHelpersCheckTheStructOfTheirBtfPointer() {
+        RawBtf b = new RawBtf();
+        int tInt = b.integer("int", 4);
+        int tVal = b.struct("v8", 8, "a", tInt, 0, "b", tInt, 4);
+        int btfFd = bpf.btfLoad(t, BtfLoadAttr.of(b.bytes()));
+        int task = bpf.mapCreate(t, MapCreateAttr.of(MapType.TASK_STORAGE, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
+        int cgrp = bpf.mapCreate(t, MapCreateAttr.of(MapType.CGRP_STORAGE, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
+        int sk = bpf.mapCreate(t, MapCreateAttr.of(MapType.SK_STORAGE, 4, 8, 0, MapFlags.BPF_F_NO_PREALLOC).withBtf(btfFd, tInt, tVal));
+        Object[][] wrong = {{task, 156, true, "task_struct"}, {task, 157, false, "task_struct"},
+            {cgrp, 210, true, "cgroup"}, {cgrp, 211, false, "cgroup"}, {sk, 107, true, "sock_common"}, {sk, 108, false, "sock_common"}};
+        for (Object[] w : wrong) {
+            // file_open's ctx[0] is a struct file
+            BpfException e = assertErrno(Errno.EACCES, () -> bpf.progLoad(t,
+                    lsmOn("file_open", storageCall((int) w[0], (int) w[1], (boolean) w[2], -1))));
+            assertMessage(e, "R2 is of type file but " + w[3] + " is expected");
+        }
+        // socket_post_create's ctx[0] is a struct socket: not a sock_common; its ->sk is a struct sock, which is one
+        int skOff = org.ebpf4j.btf.StructLayout.of(k.runtime().kernelBtf(), "socket").offset("sk");
+        BpfException e = assertErrno(Errno.EACCES, () -> bpf.progLoad(t, lsmOn("socket_post_create", storageCall(sk, 107, true, -1))));
+        assertMessage(e, "R2 is of type socket but sock_common is expected");
+        for (int helper : new int[] {107, 108}) {
+            int fd = bpf.progLoad(t, lsmOn("socket_post_create", storageCall(sk, helper, helper == 107, skOff)));
+            t.fds().close(fd);
+        }
+        // bpf_get_current_task_btf() is a struct task_struct: task storage takes it
+        int fd = bpf.progLoad(t, lsmOn("file_open", Asm.program().call(158).mov64(Reg.R2, Reg.R0).ldMapFd(Reg.R1, task)
+                .mov64(Reg.R3, 0).mov64(Reg.R4, 0).call(156).mov64(Reg.R0, 0).exit().build()));
+        t.fds().close(fd);
+        t.fds().close(task);
+        t.fds().close(cgrp);
+        t.fds().close(sk);
+        t.fds().close(btfFd);
+    }
 }

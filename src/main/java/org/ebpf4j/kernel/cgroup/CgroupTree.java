@@ -45,6 +45,12 @@ public final class CgroupTree {
     /** A tree whose cgroups never hold tasks (unit tests, benchmarks). */
     public CgroupTree() { this(id -> false); }
 
+    /** Told of each cgroup rmdir'ed ({@code kernfs_remove} of its directory: the runtime drops its kernfs inode). */
+    private volatile Consumer<Cgroup> removeListener = c -> {};
+
+    /** Sets who is told that a cgroup's directory was removed (one listener), after the cgroup mutex is released. */
+    public void setRemoveListener(Consumer<Cgroup> listener) { this.removeListener = listener; }
+
     /** Sets who is told, after its CGRP_STORAGE is destroyed, that a cgroup was released (one listener). */
     public void setReleaseListener(Consumer<Cgroup> listener) { this.releaseListener = listener; }
 
@@ -137,6 +143,7 @@ public final class CgroupTree {
         } finally {
             cgroupMutex.unlock();
         }
+        removeListener.accept(c);
     }
 
     /** The online cgroup at {@code path} (absolute below the mount, "/" = root), or ENOENT. */

@@ -42,8 +42,13 @@ public final class Fs {
     private final Inode root;
     /** The one inode of every anon_inode file (BPF objects): fs/anon_inodes.c's {@code anon_inode_inode}. */
     private final Inode anon;
+    /** The terminal on every task's fds 0, 1 and 2 ({@link #consoleInode}). */
+    private final Inode console;
     private final VfsStructs vfs;
-    /** Inodes of objects outside the tree: a socket's sockfs inode ({@code SOCK_INODE}), made on first need. */
+    /**
+     * Inodes of objects outside the tree, made on first need: a socket's sockfs inode
+     * ({@code SOCK_INODE}), a cgroup directory's kernfs inode, a pid's pidfs inode.
+     */
     private final Map<Object, Inode> objectInodes = new IdentityHashMap<>();
     private volatile SecurityHooks security = SecurityHooks.NONE;
     private long nextIno = 1;
@@ -75,6 +80,10 @@ public final class Fs {
             anon.nlink = 1;   // pinned: never evicted, as the kernel's
             anon.count = 1;
             anon.mirror.setCounts(1, 1);
+            this.console = newInode(S_IFCHR | 0620);
+            console.nlink = 1;   // pinned, as the anon inode
+            console.count = 1;
+            console.mirror.setCounts(1, 1);
         }
     }
 
@@ -104,6 +113,7 @@ public final class Fs {
             ino.nlink = 1;   // sockfs: never linked in a directory, held by the socket
             ino.count = 1;
             ino.mirror.setCounts(1, 1);
+            ino.objectKey = sock;
             objectInodes.put(sock, ino);
         }
         return ino;
@@ -120,6 +130,91 @@ public final class Fs {
             ino.nlink = 0;
         }
         iput(ino);
+    }
+
+    /** {@code S_IFCHR}. */
+    public static final int S_IFCHR = 0020000;
+
+    /**
+     * The inode of the terminal the model's processes have on fds 0, 1 and 2 (a devpts
+     * {@code S_IFCHR} inode): one for the runtime, pinned like the anon inode, so INODE_STORAGE
+     * keys by a stdio fd as on Linux, where {@code file_inode()} of a tty fd is the tty's inode.
+     */
+    public Inode consoleInode() { return console; }
+
+    /**
+     * open(2) of a cgroup directory ({@code kernfs_iop_lookup} → {@code kernfs_get_inode}): a new
+     * {@code struct file} on the directory's one kernfs inode, made on first need and kept by its
+     * cached dentry while the cgroup exists, so every open names the same inode (st_ino equal,
+     * INODE_STORAGE shared across opens, as observed on Linux 6.18). {@link #kernfsRemove} at
+     * rmdir drops the dentry's hold; the last file then evicts it.
+     */
+    public OpenFile kernfsOpen(Object node) {
+        synchronized (this) {
+            Inode ino = objectInodes.get(node);
+            if (ino == null) {
+                ino = newInode(Inode.S_IFDIR | 0755);
+                ino.nlink = 2;
+                ino.count = 1;   // the cached dentry's reference
+                ino.mirror.setCounts(2, 1);
+                ino.objectKey = node;
+                objectInodes.put(node, ino);
+            }
+            ihold(ino);
+            return new OpenFile(this, ino, O_RDONLY | O_DIRECTORY);
+        }
+    }
+
+    /**
+     * {@code kernfs_remove} at rmdir: the directory loses its names and its dentry's reference;
+     * its inode dies now if no file holds it, else at the last close (as on Linux 6.18, a
+     * cgroup fd kept open across rmdir still keys INODE_STORAGE, update included).
+     */
+    public void kernfsRemove(Object node) { releaseInodeOf(node); }
+
+    /**
+     * pidfd_open(2) ({@code pidfs_alloc_file} → {@code path_from_stashed}): a new
+     * {@code struct file} on the pid's pidfs inode. There is one inode per pid while any pidfd of
+     * it is open (every pidfd of a pid has the same st_ino and shares INODE_STORAGE); pidfs
+     * deletes it at the last {@code iput}, so when the last pidfd closes its storage is freed
+     * even if the process still runs, and a later pidfd gets a fresh inode with no storage;
+     * reaping does not kill it while a pidfd remains. All three observed on Linux 6.18.
+     */
+    public OpenFile pidfsOpen(Object pid) {
+        synchronized (this) {
+            Inode ino = objectInodes.get(pid);
+            if (ino == null) {
+                ino = newInode(Inode.S_IFREG | 0600);
+                ino.nlink = 1;
+                ino.deleteOnLastPut = true;
+                ino.objectKey = pid;
+                objectInodes.put(pid, ino);
+            }
+            ihold(ino);
+            return new OpenFile(this, ino, O_RDONLY);
+        }
+    }
+
+    /**
+     * {@code file_inode(file)} of what an fd names: the {@code struct file}'s inode for files of
+     * this model (regular files, directories, cgroup directories, pidfds), the one anon inode for
+     * BPF object fds ({@code anon_inode_getfile}), the socket's sockfs inode, the console for
+     * stdio. A stand-in ({@link File.Other}) gives its own object, which the caller judges.
+     */
+    public Object fileInode(File f) {
+        if (f.openFile() != null) {
+            return f.openFile().inode();
+        }
+        return switch (f) {
+            case File.MapFile m -> anon;
+            case File.ProgFile p -> anon;
+            case File.LinkFile l -> anon;
+            case File.BtfFile b -> anon;
+            case File.SocketFile s -> inodeOf(s.sock());   // SOCK_INODE
+            case File.Stdio s -> console;
+            case File.Other o -> o.inode();
+            default -> f;
+        };
     }
 
     /** The inode at {@code path}, or null. */
@@ -292,7 +387,15 @@ public final class Fs {
             f = new OpenFile(this, ino, O_RDONLY);
         }
         task.setExeFile(f);
-        return f.inode();
+        // begin_new_exec → commit_creds → security_bprm_committed_creds(bprm), bprm->file the
+        // executable; outside the filesystem lock, as its programs may sleep (and open files)
+        Inode exe = f.inode();
+        vfs.withDentry(last(path), exe, true, O_RDONLY, File.FMODE_READ,
+                (d, file) -> vfs.withBinprm(file, bprm -> {
+                    security.bprmCommittedCreds(task, bprm);
+                    return 0;
+                }));
+        return exe;
     }
 
     /** A hook's refusal as the operation's failure: its errno (EPERM for one the model cannot name). */
@@ -321,10 +424,13 @@ public final class Fs {
         synchronized (this) {
             ino.count--;
             ino.mirror.setCounts(ino.nlink, ino.count);
-            if (ino.count > 0 || ino.nlink > 0) {
+            if (ino.count > 0 || (ino.nlink > 0 && !ino.deleteOnLastPut)) {
                 return;
             }
             ino.evicted = true;
+            if (ino.objectKey != null) {
+                objectInodes.remove(ino.objectKey, ino);
+            }
         }
         if (ino.hasBpfBlob()) {
             LocalStorage.destroy(ino);

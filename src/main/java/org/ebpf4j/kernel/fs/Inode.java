@@ -34,6 +34,13 @@ public final class Inode implements InodeStorageOwner {
     volatile int nlink;
     volatile int count;
     volatile boolean evicted;
+    /**
+     * {@code drop_inode = generic_delete_inode} with no name to keep it (pidfs): evicted at the
+     * last {@code iput} whatever {@code i_nlink} says.
+     */
+    boolean deleteOnLastPut;
+    /** For an inode of an object outside the tree (socket, cgroup, pid): its key in {@code Fs.objectInodes}. */
+    Object objectKey;
 
     Inode(long ino, int mode, boolean bpfLsm, InodeMirror mirror) {
         this.ino = ino;

@@ -25,4 +25,11 @@ public interface SecurityHooks {
      * {@code new_dentry->d_inode} is NULL when nothing has the new name yet.
      */
     default int inodeRename(Task task, long oldDir, long oldDentry, long newDir, long newDentry) { return 0; }
+
+    /**
+     * {@code security_bprm_committed_creds(bprm)} of execve ({@code begin_new_exec}): void, it
+     * cannot refuse. {@code bprm} is a {@code struct linux_binprm} whose {@code file} is the
+     * executable's {@code struct file}.
+     */
+    default void bprmCommittedCreds(Task task, long bprm) { }
 }

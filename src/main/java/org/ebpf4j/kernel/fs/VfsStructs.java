@@ -17,6 +17,7 @@ final class VfsStructs {
     private final Arena arena;
     private final int dentrySize, dParent, dNameLen, dNameName, dInode;
     private final int fileSize, fPathDentry, fInode, fFlags, fMode;
+    private final int bprmSize, bprmFile;
 
     VfsStructs(Arena arena, Btf btf) {
         this.arena = arena;
@@ -32,6 +33,29 @@ final class VfsStructs {
         fInode = f.offset("f_inode");
         fFlags = f.offset("f_flags");
         fMode = f.offset("f_mode");
+        StructLayout b = StructLayout.of(btf, "linux_binprm");
+        bprmSize = b.size();
+        bprmFile = b.offset("file");
+    }
+
+    /**
+     * Runs {@code body} with a {@code struct linux_binprm} whose {@code file} is {@code file}
+     * (cred and filename are not modelled: NULL); -ENOMEM when the arena is full.
+     */
+    int withBinprm(long file, java.util.function.LongToIntFunction body) {
+        long bprm = arena.alloc(bprmSize);
+        if (bprm == 0) {
+            return Errno.ENOMEM.negative();
+        }
+        try {
+            for (int off = 0; off + 8 <= bprmSize; off += 8) {
+                arena.store64(bprm + off, 0);
+            }
+            arena.store64(bprm + bprmFile, file);
+            return body.applyAsInt(bprm);
+        } finally {
+            arena.free(bprm, bprmSize);
+        }
     }
 
     /** Something a hook call does with the structs it was given: 0 or -errno. */

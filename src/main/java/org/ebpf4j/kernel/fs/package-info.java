@@ -18,9 +18,14 @@
  * {@link org.ebpf4j.kernel.fs.SecurityHooks} with transient {@code struct dentry}/{@code struct file}
  * structs; the runtime wires them to the BPF LSM's trampolines when the BPF LSM is on.
  *
- * <p>Not modelled: permissions and ownership, hard links, symlinks, data, mounts, the dentry cache
- * as such (dentries exist only while a hook looks at them), the inodes of pidfds, cgroup
- * directories and stdio. BPF object fds share the one anon inode and each socket has its sockfs
- * inode ({@link org.ebpf4j.kernel.fs.Fs#inodeOf}), as on Linux.
+ * <p>Every fd has an inode ({@link org.ebpf4j.kernel.fs.Fs#fileInode}), as on Linux: BPF object fds
+ * share the one anon inode, each socket has its sockfs inode, each cgroup directory one kernfs
+ * inode (kept while the cgroup exists, then by open fds), each pid one pidfs inode while a pidfd
+ * of it is open, and stdio one terminal inode. execve also calls
+ * {@code security_bprm_committed_creds} with a transient {@code struct linux_binprm}.
+ *
+ * <p>Not modelled: permissions and ownership, hard links, symlinks, data, mounts, pipes, the dentry
+ * cache as such (dentries exist only while a hook looks at them), stable pidfs inode numbers
+ * across a pid's successive inodes (Linux reuses the pid's number; the model numbers each anew).
  */
 package org.ebpf4j.kernel.fs;

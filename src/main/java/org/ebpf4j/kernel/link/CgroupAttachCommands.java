@@ -44,7 +44,13 @@ public final class CgroupAttachCommands {
     /** open("/sys/fs/cgroup" + path, O_RDONLY|O_DIRECTORY): ENOENT if no such online cgroup. */
     public int openCgroup(Task task, String path) {
         Cgroup cg = tree.lookup(path);
-        return task.fds().install(new File.CgroupFile(cg, File.FMODE_READ));
+        org.ebpf4j.kernel.fs.OpenFile file = rt.fs().kernfsOpen(cg);
+        try {
+            return task.fds().install(new File.CgroupFile(cg, File.FMODE_READ, file));
+        } catch (BpfException e) {
+            file.put();
+            throw e;
+        }
     }
 
     /** echo PID > cgroup.procs: ENOENT once the cgroup is removed. */

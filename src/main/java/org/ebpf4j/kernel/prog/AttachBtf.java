@@ -51,6 +51,31 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
      */
     static final java.util.Set<String> ERROR_INJECTION = java.util.Set.of("bpf_modify_return_test", "bpf_modify_return_test2");
 
+    /**
+     * {@code sleepable_lsm_hooks} of kernel/bpf/bpf_lsm.c (Linux 6.18, with CONFIG_SECURITY_NETWORK
+     * and CONFIG_KEYS): the hooks called where sleeping is allowed, the only ones a sleepable
+     * (BPF_F_SLEEPABLE, "lsm.s/") program may target.
+     */
+    static final java.util.Set<String> SLEEPABLE_LSM_HOOKS = java.util.Set.of(
+            "bpf", "bpf_map", "bpf_map_alloc_security", "bpf_map_free_security", "bpf_prog", "bprm_check_security",
+            "bprm_committed_creds", "bprm_committing_creds", "bprm_creds_for_exec", "bprm_creds_from_file", "capget",
+            "capset", "cred_prepare", "file_ioctl", "file_lock", "file_open", "file_receive", "inet_conn_established",
+            "inode_create", "inode_free_security", "inode_getattr", "inode_getxattr", "inode_mknod",
+            "inode_need_killpriv", "inode_post_setxattr", "inode_readlink", "inode_rename", "inode_rmdir",
+            "inode_setattr", "inode_setxattr", "inode_symlink", "inode_unlink", "kernel_module_request",
+            "kernel_read_file", "kernfs_init_security", "key_free", "mmap_file", "netlink_send", "path_notify",
+            "release_secctx", "sb_alloc_security", "sb_eat_lsm_opts", "sb_kern_mount", "sb_mount", "sb_remount",
+            "sb_set_mnt_opts", "sb_show_options", "sb_statfs", "sb_umount", "settime", "socket_accept", "socket_bind",
+            "socket_connect", "socket_create", "socket_getpeername", "socket_getpeersec_dgram", "socket_getsockname",
+            "socket_getsockopt", "socket_listen", "socket_post_create", "socket_recvmsg", "socket_sendmsg",
+            "socket_shutdown", "socket_socketpair", "syslog", "task_alloc", "current_getsecid_subj",
+            "task_getsecid_obj", "task_prctl", "task_setscheduler", "task_to_inode");
+
+    /** {@code bpf_lsm_is_sleepable_hook}: {@code tname} is {@code bpf_lsm_<hook>} of a sleepable hook. */
+    static boolean sleepableLsmHook(String tname) {
+        return tname.startsWith(BPF_LSM_PREFIX) && SLEEPABLE_LSM_HOOKS.contains(tname.substring(BPF_LSM_PREFIX.length()));
+    }
+
     public AttachBtf {
         args = args == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(args));
     }
@@ -112,8 +137,9 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
      * {@code bpf_check_attach_target} for fentry / fexit / fmod_ret / lsm: a FUNC with a
      * prototype of at most 12 arguments; fmod_ret only on an error-injectable or
      * {@code security_*} function ({@code check_attach_modify_return}); a sleepable fentry/fexit/
-     * fmod_ret only on an error-injectable function; then for LSM ({@code bpf_lsm_verify_prog}) a
-     * GPL-compatible license and a {@code bpf_lsm_} hook.
+     * fmod_ret only on an error-injectable function; a sleepable LSM program only on a hook of
+     * {@link #SLEEPABLE_LSM_HOOKS}; then for LSM ({@code bpf_lsm_verify_prog}) a GPL-compatible
+     * license and a {@code bpf_lsm_} hook.
      */
     public static AttachBtf resolveFunc(Btf kernel, ProgType type, AttachType eat, int btfId, boolean sleepable, boolean gpl) {
         BtfType t = named(kernel, btfId);
@@ -141,6 +167,11 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
                 throw new VerifierException(0, tname + "() is not modifiable");
             }
         } else {
+            // bpf_check_attach_target: only some hooks may sleep ("%s is not sleepable", EINVAL),
+            // checked before bpf_lsm_verify_prog's license and prefix checks
+            if (sleepable && !sleepableLsmHook(tname)) {
+                throw new VerifierException(0, tname + " is not sleepable");
+            }
             if (!gpl) {
                 throw new VerifierException(0, "LSM programs must have a GPL compatible license");
             }
@@ -190,6 +221,8 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
                 // bpf_lsm_get_retval_range: an int hook's value is 0 or -errno (void hooks have none)
                 return lsm && !retVoid && off == 8 * nargs ? new long[] {-MAX_ERRNO, 0} : null;
             }
+
+            @Override public boolean voidReturn() { return lsm && retVoid; }
 
             @Override public String btfStruct(int off) {
                 int arg = off / 8;

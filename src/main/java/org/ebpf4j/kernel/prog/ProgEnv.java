@@ -30,6 +30,12 @@ public final class ProgEnv {
     /** Which engine loads a program. */
     public enum EngineKind { INTERPRETER, JIT }
 
+    /**
+     * What the engines relax for programs PROG_LOAD has verified: r0 at a main-program exit
+     * (the type verifier checked it where the attach target reads it).
+     */
+    static final Set<org.ebpf4j.vm.VerifierOption> LOADED = Set.of(org.ebpf4j.vm.VerifierOption.MAIN_EXIT_R0_UNCHECKED);
+
     private final Runtime runtime;
     private final HelperTable helpers;
     private final TracePipe trace = new TracePipe();
@@ -99,8 +105,8 @@ public final class ProgEnv {
         new org.ebpf4j.kernel.kfunc.GenericKfuncs(mirrors::cgroupAddress,
                 addr -> mirrors.ownerAt(addr) instanceof org.ebpf4j.kernel.cgroup.Cgroup c && c.online(), runtime::task)
                 .registerInto(helpers.kfuncs(), runtime.kernelBtf());
-        engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
-        engines.put(EngineKind.JIT, new org.ebpf4j.vm.jit.JitCompiler(runtime.arena(), helpers, Set.of(), runtime.cpus()));
+        engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, LOADED, runtime.cpus()));
+        engines.put(EngineKind.JIT, new org.ebpf4j.vm.jit.JitCompiler(runtime.arena(), helpers, LOADED, runtime.cpus()));
         iters = new org.ebpf4j.kernel.iter.BpfIter(runtime, helpers, storageOwners);
         loader = new ProgLoader(this);
         testRun = new TestRun(this);

@@ -84,7 +84,8 @@ public final class ProgLoader {
         this.env = env;
         this.rt = env.runtime();
         // helper ids are the type verifier's to check, on the paths it walks (check_helper_call())
-        this.structural = new StructuralVerifier(allKnownHelpers(env.helpers().kfuncs()), Set.of(VerifierOption.HELPER_IDS_ON_PATHS));
+        this.structural = new StructuralVerifier(allKnownHelpers(env.helpers().kfuncs()), Set.of(VerifierOption.HELPER_IDS_ON_PATHS,
+                VerifierOption.MAIN_EXIT_R0_UNCHECKED));
     }
 
     private Btf kernelBtf() {

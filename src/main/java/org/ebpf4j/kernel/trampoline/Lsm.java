@@ -12,9 +12,10 @@ import org.ebpf4j.memory.Arena;
  * (an -errno, the verifier allows [-4095, 0]) is the hook's result and the operation fails with
  * it. Each method here returns 0 or -errno; with nothing attached it costs one volatile read.
  *
- * <p>Hooks with no call site in the model are not declared (task_alloc: {@code Runtime.spawn} is
- * not a fork); {@code file_open}, {@code inode_unlink} and {@code inode_rename} are for the
- * filesystem model to call.
+ * <p>Hooks with no call site in the model are not declared (task_alloc: Linux calls it in
+ * {@code copy_process} with the parent as current and the child and its clone_flags as arguments,
+ * but {@code Runtime.spawn} is not a fork: no parent task runs it and there are no clone flags); {@code file_open}, {@code inode_unlink} and {@code inode_rename} are for the
+ * filesystem model to call, {@code bprm_committed_creds} for its execve.
  *
  * <p>Pointer arguments are arena addresses of the structs the model kernel BTF declares
  * (src/main/btf/model-kernel.c), so programs read their fields; the filesystem hooks take them
@@ -36,7 +37,7 @@ public final class Lsm {
 
     private final Runtime rt;
     private final Trampoline bpf, bpfMap, bpfProg, socketPostCreate, socketBind, socketConnect, fileOpen, inodeUnlink,
-            inodeRename;
+            inodeRename, bprmCommittedCreds;
 
     public Lsm(Runtime rt) {
         this.rt = rt;
@@ -50,6 +51,7 @@ public final class Lsm {
         this.fileOpen = t.of("bpf_lsm_file_open");
         this.inodeUnlink = t.of("bpf_lsm_inode_unlink");
         this.inodeRename = t.of("bpf_lsm_inode_rename");
+        this.bprmCommittedCreds = t.of("bpf_lsm_bprm_committed_creds");
     }
 
     /**
@@ -97,6 +99,14 @@ public final class Lsm {
     public int inodeRename(Task task, long oldDir, long oldDentry, long newDir, long newDentry) {
         return hook(inodeRename, task, oldDir, oldDentry, newDir, newDentry);
     }
+
+    /**
+     * {@code security_bprm_committed_creds(bprm)} of {@code begin_new_exec}, once the new
+     * credentials are committed: a void hook (its programs run as fexit, their return values
+     * ignored) on which sleepable programs are allowed. {@code bprm} is the arena address of a
+     * {@code struct linux_binprm}.
+     */
+    public void bprmCommittedCreds(Task task, long bprm) { hook(bprmCommittedCreds, task, bprm); }
 
     /**
      * {@code security_socket_post_create(sock, family, type, protocol, kern)} of {@code __sock_create}:

@@ -38,6 +38,13 @@ public interface CtxRules {
      */
     default long[] scalarRange(int off) { return null; }
 
+    /**
+     * The program attaches to a hook returning void whose return value nothing reads: an LSM
+     * program on a void hook ({@code check_return_code} returns before even reading R0;
+     * the trampoline runs it as fexit).
+     */
+    default boolean voidReturn() { return false; }
+
     /** Any aligned access inside a struct of {@code size} bytes, loads being scalars. */
     static CtxRules any(int size) {
         return (off, sz, write) -> off >= 0 && off + sz <= size && off % sz == 0 ? Field.SCALAR : null;

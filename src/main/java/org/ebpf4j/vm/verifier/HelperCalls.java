@@ -134,6 +134,7 @@ final class HelperCalls {
                     if (!isSockType(r.type) && !tracingNullable) {
                         throw typeErr(insn, regno, r, SOCK_COMMON_TYPES);
                     }
+                    checkArgStruct(insn, id, regno, r);
                     sockArg = r;
                 }
                 case RELEASE_SOCK_COMMON -> {
@@ -167,10 +168,7 @@ final class HelperCalls {
                     }
                     // check_reg_type → btf_struct_ids_match against the proto's arg_btf_id, where
                     // both sides are known structs
-                    String want = HelperSignatures.argBtfStruct(id, regno);
-                    if (want != null && r.type == RegType.BTF_ID && r.btfStruct != null && !want.equals(r.btfStruct)) {
-                        throw MemAccess.eacces(insn, "R" + regno + " is of type " + r.btfStruct + " but " + want + " is expected");
-                    }
+                    checkArgStruct(insn, id, regno, r);
                 }
                 default -> { }
             }
@@ -302,6 +300,45 @@ final class HelperCalls {
             case STACK, PACKET, PACKET_META, MAP_KEY, MAP_VALUE, MEM, RINGBUF_MEM, BTF_ID, BUF -> true;
             default -> false;
         };
+    }
+
+    /**
+     * check_reg_type → {@code btf_struct_ids_match(reg->btf, reg->btf_id, reg->off, btf_vmlinux,
+     * *arg_btf_id, false)} (kernel/bpf/verifier.c, kernel/bpf/btf.c): a PTR_TO_BTF_ID argument
+     * must point to the struct the proto names, or to a struct that has it as its first member at
+     * offset 0 (recursively: a {@code struct sock} is a {@code struct sock_common}); else EACCES
+     * "R2 is of type X but Y is expected". Checked where both structs are known and the pointer
+     * is at offset 0.
+     */
+    private void checkArgStruct(int insn, int id, int regno, RegState r) {
+        String want = HelperSignatures.argBtfStruct(id, regno);
+        if (want == null || r.type != RegType.BTF_ID || r.btfStruct == null || r.off != 0) {
+            return;
+        }
+        if (!structIdsMatch(mem.kernelBtf(), r.btfStruct, want)) {
+            throw MemAccess.eacces(insn, "R" + regno + " is of type " + r.btfStruct + " but " + want + " is expected");
+        }
+    }
+
+    /** {@code btf_struct_ids_match} with off 0, not strict: {@code have} is {@code want} or starts with it. */
+    static boolean structIdsMatch(org.ebpf4j.btf.Btf btf, String have, String want) {
+        String cur = have;
+        for (int depth = 0; cur != null && depth < 32; depth++) {
+            if (cur.equals(want)) {
+                return true;
+            }
+            if (btf == null) {
+                return false;
+            }
+            var st = btf.findByName(cur, org.ebpf4j.btf.BtfType.Struct.class);
+            if (st.isEmpty() || !(st.get() instanceof org.ebpf4j.btf.BtfType.Struct s) || s.members().isEmpty()
+                    || s.members().get(0).bitOffset() != 0) {
+                return false;
+            }
+            org.ebpf4j.btf.BtfType first = btf.resolve(s.members().get(0).type());
+            cur = first instanceof org.ebpf4j.btf.BtfType.Struct fs ? fs.name() : null;
+        }
+        return false;
     }
 
     static boolean isSockType(RegType t) {

@@ -142,10 +142,23 @@ final class HelperSignatures {
     /**
      * The struct a helper's PTR_TO_BTF_ID argument {@code arg} (1-based) must point to
      * ({@code arg*_btf_id} of its proto), or null where the table does not say:
-     * {@code bpf_inode_storage_get/delete} take a {@code struct inode}.
+     * {@code bpf_inode_storage_get/delete} take a {@code struct inode}, {@code bpf_task_storage_get/delete}
+     * a {@code struct task_struct} ({@code btf_tracing_ids[BTF_TRACING_TYPE_TASK]}),
+     * {@code bpf_cgrp_storage_get/delete} a {@code struct cgroup}, and {@code bpf_sk_storage_get/delete}
+     * a {@code struct sock_common} in every variant ({@code btf_sock_ids[BTF_SOCK_TYPE_SOCK_COMMON]},
+     * the tracing protos of net/core/bpf_sk_storage.c included), as Linux 6.18 reports them.
      */
     static String argBtfStruct(int id, int arg) {
-        return (id == 145 || id == 146) && arg == 2 ? "inode" : null;
+        if (arg != 2) {
+            return null;
+        }
+        return switch (id) {
+            case 145, 146 -> "inode";
+            case 156, 157 -> "task_struct";
+            case 210, 211 -> "cgroup";
+            case 107, 108 -> "sock_common";
+            default -> null;
+        };
     }
 
     /** The signature of helper {@code id}, or a permissive one when the table does not know it. */

@@ -23,9 +23,16 @@ final class InitDataflow {
     private final int[] in;
     private final ArrayDeque<Integer> work = new ArrayDeque<>();
 
-    InitDataflow(Slots s, Cfg cfg) {
+    /** Exits before this slot (the main program's) need not have written r0; 0 when all must. */
+    private final int r0OptionalBelow;
+
+    InitDataflow(Slots s, Cfg cfg) { this(s, cfg, 0); }
+
+    /** {@code mainEnd}: the main program's exits below it may leave r0 unwritten (0: none). */
+    InitDataflow(Slots s, Cfg cfg, int mainEnd) {
         this.s = s;
         this.cfg = cfg;
+        this.r0OptionalBelow = mainEnd;
         this.in = new int[s.len];
         java.util.Arrays.fill(in, UNKNOWN);
     }
@@ -118,7 +125,12 @@ final class InitDataflow {
     private int jmp(int i, int c, int m) {
         int op = op(c);
         switch (op) {
-            case BPF_EXIT -> { read(i, 0, m); return m; }
+            case BPF_EXIT -> {
+                if (i >= r0OptionalBelow) {
+                    read(i, 0, m);
+                }
+                return m;
+            }
             case BPF_CALL -> {
                 if (s.isPseudoCall(i)) {
                     flow(cfg.callee(i), (m & R1_5) | FP);

@@ -21,6 +21,9 @@ final class MemAccess {
     /** {@code prog->aux->max_rdwr_access}: the end of the furthest PTR_TO_BUF (rdwr) access on any path. */
     private int maxRdwrAccess;
 
+    /** The model kernel's BTF (null when the program has none to check against). */
+    Btf kernelBtf() { return ctx.kernelBtf(); }
+
     MemAccess(ProgContext ctx, Precision precision) {
         this.ctx = ctx;
         this.precision = precision;

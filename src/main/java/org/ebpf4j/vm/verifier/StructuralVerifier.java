@@ -66,7 +66,8 @@ public final class StructuralVerifier {
         if (options.contains(VerifierOption.ENTRY_R2_INITIALISED)) {
             entry |= 1 << 2;
         }
-        new InitDataflow(s, cfg).run(entry);
+        int mainEnd = !options.contains(VerifierOption.MAIN_EXIT_R0_UNCHECKED) ? 0 : starts.length > 1 ? starts[1] : len;
+        new InitDataflow(s, cfg, mainEnd).run(entry);
         cfg.checkCallDepth();
 
         HelperProto[] helperAt = new HelperProto[len];

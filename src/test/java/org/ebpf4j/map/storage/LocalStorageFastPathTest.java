@@ -231,13 +231,16 @@ class LocalStorageFastPathTest {
             engine(table, false).load(new ProgramImage("tag", tagger)),
             engine(table, true).load(new ProgramImage("tag", tagger))};
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        // the programs go on until the deleter has killed storages under them a hundred times, however
+        // the threads are scheduled (a loaded machine may run both program loops before the deleter starts)
+        java.util.concurrent.atomic.AtomicInteger deletions = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(3);
         try {
             java.util.List<java.util.concurrent.Future<Integer>> runs = new java.util.ArrayList<>();
             for (Executable p : progs) {
                 runs.add(ex.submit(() -> {
                     int foreign = 0;
-                    for (int n = 0; n < 40_000; n++) {
+                    for (int n = 0; n < 40_000 || deletions.get() < 100; n++) {
                         if (p.run(addrs[(n * 5) & 7]) == 2) {
                             foreign++;
                         }
@@ -251,6 +254,7 @@ class LocalStorageFastPathTest {
                     try {
                         m.deleteOwner(socks[n & 7]);
                         deleted++;
+                        deletions.incrementAndGet();
                     } catch (org.ebpf4j.uapi.BpfException e) {
                         assertEquals(org.ebpf4j.uapi.Errno.ENOENT, e.errno());
                     }
@@ -260,7 +264,7 @@ class LocalStorageFastPathTest {
             assertEquals(0, runs.get(0).get(), "interp: no get returned another socket's value");
             assertEquals(0, runs.get(1).get(), "jit: no get returned another socket's value");
             done.set(true);
-            assertTrue(deleter.get() > 0, "storages died under the programs");
+            assertTrue(deleter.get() >= 100, "storages died under the programs");
         } finally {
             ex.shutdown();
         }
