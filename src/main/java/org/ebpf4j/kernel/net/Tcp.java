@@ -104,6 +104,7 @@ final class Tcp {
     private void fail(Socket c, Errno e, String why) {
         net.setState(c, TcpState.CLOSE);
         c.peer = null;
+        net.syncSock(c);
         throw new BpfException(e, "connect: " + why);
     }
 

@@ -82,9 +82,14 @@ public final class ProgEnv {
                 if (a != 0) {
                     return a;
                 }
-                // a socket's block follows its bpf_sock mirror (sk->sk_bpf_storage): no lookup
-                a = storageOwners.storageAt(addr + org.ebpf4j.kernel.net.SockLayouts.Sock.OWNER_BLOCK);
-                if (a != 0) {
+                // a socket's block follows its bpf_sock mirror and precedes its struct sock
+                // (sk->sk_bpf_storage, kernel.net.SockLayout): no lookup from either pointer
+                a = storageOwners.probe(addr + org.ebpf4j.kernel.net.SockLayouts.Sock.OWNER_BLOCK);
+                if (a != OwnerTable.NOT_A_BLOCK) {
+                    return a;
+                }
+                a = storageOwners.probe(addr + org.ebpf4j.kernel.net.SockLayout.SK_TO_OWNER_BLOCK);
+                if (a != OwnerTable.NOT_A_BLOCK) {
                     return a;
                 }
                 org.ebpf4j.map.storage.StorageOwner o = ownerAt(addr);
