@@ -423,3 +423,73 @@ MODEL_FN void *ebpf4j_model_extern_funcs(int i)
 	return i == 0 ? (void *)&bpf_fentry_test6 : i == 1 ? (void *)&bpf_modify_return_test2
 		: (void *)&bpf_local_storage_update;
 }
+
+/*
+ * BPF iterators (kernel/bpf/bpf_iter.c, include/linux/bpf.h): an iter program names by
+ * attach_btf_id the FUNC "bpf_iter_<target>" (DEFINE_BPF_ITER_FUNC) and its context is the
+ * struct bpf_iter__<target> of that FUNC's parameters. seq_file and bpf_map are opaque here:
+ * programs hand them to helpers and read no field of them.
+ */
+struct seq_file {
+	char *buf;
+	__u64 size;
+	__u64 from;
+	__u64 count;
+};
+
+struct bpf_map {
+	__u32 map_type;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+};
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+};
+
+struct bpf_iter__bpf_sk_storage_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	struct sock *sk;
+	void *value;
+};
+
+struct bpf_iter__bpf_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+};
+
+__attribute__((used, noinline)) int bpf_iter_bpf_sk_storage_map(struct bpf_iter_meta *meta,
+		struct bpf_map *map, struct sock *sk, void *value)
+{
+	return 0;
+}
+
+__attribute__((used, noinline)) int bpf_iter_bpf_map(struct bpf_iter_meta *meta, struct bpf_map *map)
+{
+	return 0;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_iter_types(struct bpf_iter__bpf_sk_storage_map *a,
+		struct bpf_iter__bpf_map *b, struct seq_file *seq)
+{
+	return (int)seq->count;
+}
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+};
+
+__attribute__((used, noinline)) int bpf_iter_task(struct bpf_iter_meta *meta, struct task_struct *task)
+{
+	return 0;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_iter_task_types(struct bpf_iter__task *a)
+{
+	return 0;
+}

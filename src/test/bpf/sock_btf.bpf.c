@@ -225,3 +225,39 @@ int count_egress(struct __sk_buff *skb)
 		__sync_fetch_and_add(&v->egress, 1);
 	return 1;
 }
+
+/* ---- the sk storage map iterator: ctx->sk is the struct sock ---- */
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+} __attribute__((preserve_access_index));
+
+struct bpf_iter__bpf_sk_storage_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	struct sock *sk;
+	void *value;
+} __attribute__((preserve_access_index));
+
+/* one line per element: family num dport state mark cookie rcv_saddr, and whether
+ * bpf_sk_storage_get(ctx->sk) is the element the iterator is at */
+SEC("iter/bpf_sk_storage_map")
+int dump_socks(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct sock *sk = ctx->sk;
+	void *found;
+
+	if (!sk || !ctx->value)
+		return 0;
+	found = bpf_sk_storage_get(&sk_map, sk, 0, 0);
+	BPF_SEQ_PRINTF(seq, "%u %u %u %u %u %llu %x %d\n",
+		       sk->__sk_common.skc_family, sk->__sk_common.skc_num,
+		       bpf_ntohs(sk->__sk_common.skc_dport), sk->__sk_common.skc_state, sk->sk_mark,
+		       BPF_CORE_READ(sk, __sk_common.skc_cookie.counter),
+		       bpf_ntohl(sk->__sk_common.skc_rcv_saddr), found == ctx->value);
+	return 0;
+}

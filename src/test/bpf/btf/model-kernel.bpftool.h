@@ -456,7 +456,12 @@ struct bpf_fentry_test_t {
 
 union bpf_attr;
 
-struct bpf_map;
+struct bpf_map {
+	__u32 map_type;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+};
 
 struct bpf_prog;
 
@@ -487,6 +492,38 @@ struct bpf_local_storage_data;
 struct bpf_local_storage_map;
 
 typedef unsigned int gfp_t;
+
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+};
+
+struct bpf_iter__bpf_sk_storage_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	struct sock *sk;
+	void *value;
+};
+
+struct bpf_iter__bpf_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+};
+
+struct seq_file {
+	char *buf;
+	__u64 size;
+	__u64 from;
+	__u64 count;
+};
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+};
 
 #ifndef BPF_NO_PRESERVE_ACCESS_INDEX
 #pragma clang attribute pop

@@ -283,12 +283,15 @@ public final class BpfObject implements AutoCloseable {
     private int attachBtfId(ProgramSpec p) {
         boolean rawTp = p.expectedAttachType() == AttachType.TRACE_RAW_TP;
         boolean func = org.ebpf4j.kernel.prog.AttachBtf.funcTarget(p.progType(), p.expectedAttachType());
-        if (!p.kind().attachBtf() || !rawTp && !func) {
-            return 0;   // deviation: iter/lsm_cgroup/freplace targets are not modelled; they load without one
+        boolean iter = p.expectedAttachType() == AttachType.TRACE_ITER;   // SEC("iter/T"): the FUNC bpf_iter_T
+        if (!p.kind().attachBtf() || !rawTp && !func && !iter) {
+            return 0;   // deviation: lsm_cgroup/freplace targets are not modelled; they load without one
         }
         org.ebpf4j.btf.Btf kernel = runtime.kernelBtf();
-        // btf_attach_type_prefix: tp_btf names btf_trace_NAME, lsm bpf_lsm_NAME, fentry/fexit/fmod_ret NAME
-        String prefix = rawTp ? "btf_trace_" : p.expectedAttachType() == AttachType.LSM_MAC ? "bpf_lsm_" : "";
+        // btf_attach_type_prefix: tp_btf names btf_trace_NAME, lsm bpf_lsm_NAME, iter bpf_iter_NAME,
+        // fentry/fexit/fmod_ret NAME
+        String prefix = rawTp ? "btf_trace_" : p.expectedAttachType() == AttachType.LSM_MAC ? "bpf_lsm_"
+                : iter ? "bpf_iter_" : "";
         String name = prefix + p.kind().attachTarget();
         Class<? extends org.ebpf4j.btf.BtfType> kind = rawTp ? org.ebpf4j.btf.BtfType.Typedef.class : org.ebpf4j.btf.BtfType.Func.class;
         return kernel.findByName(name, kind).map(org.ebpf4j.btf.BtfType::id).orElseThrow(() -> new BpfLoadException(Errno.ESRCH,

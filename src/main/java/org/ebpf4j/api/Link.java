@@ -65,6 +65,32 @@ public final class Link implements AutoCloseable {
     /** The fdinfo text of the link fd. */
     public String fdinfo() { return bpf.linkFdinfo(task, fd); }
 
+    /** BPF_OBJ_GET_INFO_BY_FD, whatever the link's kind ({@link #info()} is the cgroup one). */
+    public ObjInfo objInfo() { return bpf.objGetInfoByFd(task, fd); }
+
+    /** libbpf's {@code bpf_iter_create(bpf_link__fd(link))}: a new iterator fd of this iter link. */
+    public int iterCreate() { return bpf.iterCreate(task, fd, 0); }
+
+    /**
+     * A whole iteration: a new iterator fd read with reads of {@code chunk} bytes until one
+     * returns 0 bytes (what {@code cat} of a pinned iterator does), then closed.
+     */
+    public byte[] readIterator(int chunk) {
+        int it = iterCreate();
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            while (true) {
+                byte[] b = bpf.iterRead(task, it, chunk);
+                if (b.length == 0) {
+                    return out.toByteArray();
+                }
+                out.writeBytes(b);
+            }
+        } finally {
+            task.fds().close(it);
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (!closed) {

@@ -60,6 +60,9 @@ public final class Program implements CgroupAttachable {
         if (type == ProgType.TRACING && spec.expectedAttachType() == AttachType.TRACE_RAW_TP) {
             return new Link(bpf, task, bpf.linkCreate(task, Attrs.LinkCreate.of(fd, 0, AttachType.TRACE_RAW_TP.value())));
         }
+        if (type == ProgType.TRACING && spec.expectedAttachType() == AttachType.TRACE_ITER) {
+            return attachIter(null);
+        }
         if (org.ebpf4j.kernel.prog.AttachBtf.funcTarget(type, spec.expectedAttachType())) {
             // libbpf's bpf_program__attach_trace / attach_lsm: BPF_LINK_CREATE with the expected attach type
             return new Link(bpf, task, bpf.linkCreate(task, Attrs.LinkCreate.of(fd, 0, spec.expectedAttachType().value())));
@@ -68,7 +71,16 @@ public final class Program implements CgroupAttachable {
             return new Link(bpf, task, bpf.rawTracepointOpen(task,
                     org.ebpf4j.kernel.trace.RawTracepointOpenAttr.of(spec.kind().attachTarget(), fd)));
         }
-        throw new IllegalStateException(this + ": attach() knows tp_btf, raw_tp, fentry/fexit/fmod_ret and lsm programs; cgroup programs use attachCgroup");
+        throw new IllegalStateException(this + ": attach() knows tp_btf, raw_tp, iter, fentry/fexit/fmod_ret and lsm programs; cgroup programs use attachCgroup");
+    }
+
+    /**
+     * libbpf's {@code bpf_program__attach_iter}: a {@code SEC("iter/TARGET")} program through
+     * BPF_LINK_CREATE (BPF_TRACE_ITER) with {@code info} ({@code bpf_iter_link_info}; null for
+     * none; {@code IterInfo.map(map.fd())} for map targets). Read it with {@link Link#readIterator}.
+     */
+    public Link attachIter(Attrs.IterInfo info) {
+        return new Link(bpf, task, bpf.linkCreate(task, Attrs.LinkCreate.iter(fd, info)));
     }
 
     /** BPF_OBJ_GET_INFO_BY_FD. */

@@ -155,6 +155,9 @@ public final class FdTable {
             ff.file().put();   // fput: the last one drops the inode reference
             return;
         }
+        if (f instanceof File.IterFile it) {
+            it.seq().release();   // iter_release: the session goes before the program reference
+        }
         KernelObject o = f.object();
         if (o != null) {
             o.anyPut();

@@ -9,7 +9,7 @@ import org.ebpf4j.map.MapFlags;
  * New kinds (cgroup directories, sockets, pidfds) join the permits list as they arrive.
  */
 public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile, File.BtfFile, File.SocketFile,
-        File.CgroupFile, File.FsFile, File.Stdio, File.Other {
+        File.CgroupFile, File.FsFile, File.Stdio, File.Other, File.IterFile {
     /** {@code FMODE_READ}: the fd was opened for reading. */
     int FMODE_READ = 1;
     /** {@code FMODE_WRITE}: the fd was opened for writing. */
@@ -99,6 +99,17 @@ public sealed interface File permits File.MapFile, File.ProgFile, File.LinkFile,
         @Override public KernelObject object() { return null; }
 
         @Override public String what() { return file.isPath() ? "O_PATH file" : file.inode().isDir() ? "directory" : "regular file"; }
+    }
+
+    /**
+     * A BPF iterator fd ({@code bpf_iter_fops}, anon inode "bpf_iter", O_RDONLY): read() runs the
+     * program over its target. It holds a reference on the program ({@code prepare_seq_file}),
+     * not on the link; closing it releases the session ({@code iter_release}).
+     */
+    record IterFile(ProgObject prog, SeqFile seq, int mode) implements File {
+        @Override public KernelObject object() { return prog; }
+
+        @Override public String what() { return "bpf_iter"; }
     }
 
     /** An open cgroup2 directory (O_RDONLY|O_DIRECTORY): what PROG_ATTACH and LINK_CREATE take as target_fd. Holds no BPF object. */

@@ -90,6 +90,22 @@ public interface Bpf {
     /** The link lines of {@code /proc/PID/fdinfo/FD} for a link fd (spec §7.6). */
     String linkFdinfo(Task task, int linkFd);
 
+    /**
+     * BPF_ITER_CREATE (kernel/bpf/bpf_iter.c {@code bpf_iter_new_fd}): a read-only iterator fd
+     * over the iter link behind {@code linkFd}; flags must be 0.
+     */
+    default int iterCreate(Task task, int linkFd, int flags) {
+        throw new org.ebpf4j.uapi.BpfException(org.ebpf4j.uapi.Errno.EOPNOTSUPP, "BPF_ITER_CREATE is not available here");
+    }
+
+    /**
+     * read(2) of an iterator fd ({@code bpf_seq_read}): at most {@code count} bytes of the
+     * program's output, an empty array once the iteration has ended.
+     */
+    default byte[] iterRead(Task task, int fd, int count) {
+        throw new org.ebpf4j.uapi.BpfException(org.ebpf4j.uapi.Errno.EOPNOTSUPP, "reading BPF iterators is not available here");
+    }
+
     // ---- bpffs ----
 
     /** BPF_OBJ_PIN: pins the map, program or link behind {@code bpf_fd} at {@code pathname}. */

@@ -100,6 +100,10 @@ public class KernelBpf implements Bpf {
 
     @Override public String linkFdinfo(Task t, int linkFd) { return links.linkFdinfo(t, linkFd); }
 
+    @Override public int iterCreate(Task t, int linkFd, int flags) { enter(t, 33); return rt.progs().iters().iterCreate(t, linkFd, flags); }
+
+    @Override public byte[] iterRead(Task t, int fd, int count) { return org.ebpf4j.kernel.iter.BpfIter.read(t, fd, count); }
+
     @Override public void objPin(Task t, ObjAttr a) { enter(t, 6); objs.pin(t, a); }
 
     @Override public int objGet(Task t, ObjAttr a) { enter(t, 7); return objs.get(t, a); }

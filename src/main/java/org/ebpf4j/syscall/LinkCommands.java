@@ -24,7 +24,10 @@ final class LinkCommands {
     private final CgroupAttachCommands cgroups;
     private final TraceAttachCommands traces;
 
+    private final org.ebpf4j.kernel.iter.BpfIter iters;
+
     LinkCommands(Runtime rt, TraceAttachCommands traces) {
+        this.iters = rt.progs().iters();
         this.cgroups = new CgroupAttachCommands(rt);
         this.traces = traces;
     }
@@ -40,7 +43,11 @@ final class LinkCommands {
 
     /** {@code link_create} dispatches on the program's type: tracing programs to raw tracepoints, the rest to cgroups. */
     int linkCreate(Task t, Attrs.LinkCreate a) {
-        if (t.fds().peek(a.progFd()) instanceof File.ProgFile pf && TraceAttachCommands.handles(pf.prog().progType())) {
+        File pf0 = t.fds().peek(a.progFd());
+        if (org.ebpf4j.kernel.iter.BpfIter.handles(pf0)) {
+            return iters.linkCreate(t, a);
+        }
+        if (pf0 instanceof File.ProgFile pf && TraceAttachCommands.handles(pf.prog().progType())) {
             return traces.linkCreate(t, a);
         }
         return cgroups.linkCreate(t, a);
@@ -67,6 +74,9 @@ final class LinkCommands {
         }
         if (lf.link() instanceof org.ebpf4j.kernel.trampoline.TracingLink tl) {
             return tl.fdinfo();
+        }
+        if (lf.link() instanceof org.ebpf4j.kernel.iter.IterLink il) {
+            return il.fdinfo();
         }
         throw new BpfException(Errno.EINVAL, "fd " + fd + ": " + lf.link().describe() + " has no fdinfo model");
     }

@@ -42,6 +42,11 @@ class MapInMapTest {
             BpfMap progArray = t.create(MapAttr.of(MapType.PROG_ARRAY, 4, 4, 4, 0));
             assertErrno(Errno.ENOTSUPP, () -> outer(t, MapType.ARRAY_OF_MAPS, 4, progArray));   // MM-C3
             assertErrno(Errno.ENOTSUPP, () -> outer(t, MapType.HASH_OF_MAPS, 4, progArray));
+            // spec-local-storage §10.2 CS-C5 / §7.2: a legacy cgroup storage map cannot be an inner map
+            BpfMap cgStorage = t.create(MapAttr.of(MapType.CGROUP_STORAGE, 8, 8, 0, 0));
+            BpfMap percpuCgStorage = t.create(MapAttr.of(MapType.PERCPU_CGROUP_STORAGE, 16, 8, 0, 0));
+            assertErrno(Errno.ENOTSUPP, () -> outer(t, MapType.ARRAY_OF_MAPS, 4, cgStorage));   // CS-C5
+            assertErrno(Errno.ENOTSUPP, () -> outer(t, MapType.HASH_OF_MAPS, 4, percpuCgStorage));
             BpfMap aom = outer(t, MapType.ARRAY_OF_MAPS, 4, tmpl);
             assertErrno(Errno.EINVAL, () -> outer(t, MapType.ARRAY_OF_MAPS, 4, aom));   // MM-C4
             assertErrno(Errno.EINVAL, () -> outer(t, MapType.HASH_OF_MAPS, 4, aom));

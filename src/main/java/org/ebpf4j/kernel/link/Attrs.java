@@ -37,17 +37,44 @@ public final class Attrs {
      */
     public record ProgQueryOut(int attachFlags, int progCnt, int[] progIds, int[] progAttachFlags, long revision) {}
 
-    /** BPF_LINK_CREATE for a cgroup ({@code cgroup.relative_fd|relative_id}, {@code cgroup.expected_revision}). */
+    /**
+     * BPF_LINK_CREATE: for a cgroup {@code cgroup.relative_fd|relative_id} and
+     * {@code cgroup.expected_revision}; for fentry/fexit/LSM {@code target_btf_id} and
+     * {@code tracing.cookie}; for an iterator (BPF_TRACE_ITER) {@code iter_info}, null when the
+     * pointer is NULL.
+     */
     public record LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision,
-                             int targetBtfId, long cookie) {
-        /** Without the tracing part ({@code link_create.target_btf_id}, {@code link_create.tracing.cookie}). */
+                             int targetBtfId, long cookie, IterInfo iterInfo) {
+        /** Without the tracing and iterator parts. */
         public LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision) {
-            this(progFd, targetFd, attachType, flags, relative, expectedRevision, 0, 0);
+            this(progFd, targetFd, attachType, flags, relative, expectedRevision, 0, 0, null);
+        }
+
+        /** With the tracing part ({@code link_create.target_btf_id}, {@code link_create.tracing.cookie}). */
+        public LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision,
+                          int targetBtfId, long cookie) {
+            this(progFd, targetFd, attachType, flags, relative, expectedRevision, targetBtfId, cookie, null);
+        }
+
+        /** With the iterator part ({@code link_create.iter_info}). */
+        public LinkCreate(int progFd, int targetFd, int attachType, int flags, int relative, long expectedRevision,
+                          IterInfo iterInfo) {
+            this(progFd, targetFd, attachType, flags, relative, expectedRevision, 0, 0, iterInfo);
         }
 
         public static LinkCreate of(int progFd, int targetFd, int attachType) {
             return new LinkCreate(progFd, targetFd, attachType, 0, 0, 0);
         }
+
+        /** BPF_LINK_CREATE of an iterator program with {@code iter_info} (null: none). */
+        public static LinkCreate iter(int progFd, IterInfo info) {
+            return new LinkCreate(progFd, 0, org.ebpf4j.uapi.AttachType.TRACE_ITER.value(), 0, 0, 0, info);
+        }
+    }
+
+    /** {@code union bpf_iter_link_info}: the map member ({@code map.map_fd}), what map targets read. */
+    public record IterInfo(int mapFd) {
+        public static IterInfo map(int mapFd) { return new IterInfo(mapFd); }
     }
 
     /** BPF_LINK_UPDATE. */

@@ -55,6 +55,14 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
         args = args == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(args));
     }
 
+    /**
+     * An iterator target, the FUNC {@code bpf_iter_<target>}: its context is typed by the target's
+     * own rules (kernel.iter), not from these arguments, and no trampoline runs it.
+     */
+    public static AttachBtf iterTarget(int btfId, String name, int nargs) {
+        return new AttachBtf(btfId, name, nargs, List.of(), false, false, false, false);
+    }
+
     /** A tp_btf target: every argument is a kernel pointer of unknown type (as before). */
     static AttachBtf tracepoint(int btfId, String name, int nargs) {
         List<String> a = new ArrayList<>();

@@ -72,6 +72,17 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
         this.progFlags = progFlags;
     }
 
+    /**
+     * {@code prog->aux->max_rdwr_access}: the end of the furthest access through an rdwr
+     * PTR_TO_BUF context field (an iterator's value), which attach compares with value_size.
+     * Set once by the loader before the program is published.
+     */
+    private int maxRdwrAccess;
+
+    public int maxRdwrAccess() { return maxRdwrAccess; }
+
+    void maxRdwrAccess(int bytes) { this.maxRdwrAccess = bytes; }
+
     /** {@code bpf_prog_alloc_id}, the last step of a successful load. */
     int publishIn(Runtime rt) { return publish(rt); }
 

@@ -46,6 +46,8 @@ public final class ProgEnv {
     /** Owners (sockets, tasks, cgroups) by the kernel address programs hold, for the local-storage helpers. */
     private final OwnerTable storageOwners;
     private final ProgLoader loader;
+    /** BPF iterators: iter links, iterator fds, and the bpf_seq_* helpers. */
+    private final org.ebpf4j.kernel.iter.BpfIter iters;
     private final TestRun testRun;
 
     public ProgEnv(Runtime runtime) {
@@ -58,7 +60,7 @@ public final class ProgEnv {
         new org.ebpf4j.kernel.helpers.CgroupRetvalHelpers(runtime.arena(), runCtx::get).registerInto(helpers);
         storageOwners = OwnerTable.of(runtime.mapRegistry());
         // task_struct / cgroup pointers come from the mirrors (bpf_get_current_task_btf ...), sockets
-        // from their bpf_sock mirrors in the network (made after this), other owners from the table,
+        // from their bpf_sock mirrors or struct socks in the network (made after this), other owners from the table,
         // whose owner blocks also give the arena fast path (storageAt)
         org.ebpf4j.kernel.task.KernelMirrors mirrors = runtime.mirrors();
         LocalStorageHelpers.register(helpers, runtime.mapRegistry(), new org.ebpf4j.map.storage.OwnerResolver() {
@@ -104,6 +106,7 @@ public final class ProgEnv {
                 .registerInto(helpers.kfuncs(), runtime.kernelBtf());
         engines.put(EngineKind.INTERPRETER, new Interpreter(runtime.arena(), helpers, Set.of(), runtime.cpus()));
         engines.put(EngineKind.JIT, new org.ebpf4j.vm.jit.JitCompiler(runtime.arena(), helpers, Set.of(), runtime.cpus()));
+        iters = new org.ebpf4j.kernel.iter.BpfIter(runtime, helpers, storageOwners);
         loader = new ProgLoader(this);
         testRun = new TestRun(this);
     }
@@ -113,6 +116,9 @@ public final class ProgEnv {
 
     /** Where storage owners get the kernel addresses the local-storage helpers resolve. */
     public OwnerTable storageOwners() { return storageOwners; }
+
+    /** The runtime's BPF iterators (BPF_TRACE_ITER links, BPF_ITER_CREATE). */
+    public org.ebpf4j.kernel.iter.BpfIter iters() { return iters; }
 
     /** BPF_PROG_LOAD's body. */
     public ProgLoader loader() { return loader; }

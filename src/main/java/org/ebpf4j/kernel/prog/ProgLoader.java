@@ -162,10 +162,11 @@ public final class ProgLoader {
             throw new BpfException(Errno.EINVAL, "attach_prog_fd " + attr.attachProgFd()
                     + ": attaching to a BPF program (freplace, fentry on BPF) is not modelled");
         }
-        if (attr.attachBtfId() != 0 && !(type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP)
+        if (attr.attachBtfId() != 0 && !(type == ProgType.TRACING
+                && (eat == AttachType.TRACE_RAW_TP || eat == AttachType.TRACE_ITER))
                 && !AttachBtf.funcTarget(type, eat)) {
             throw new BpfException(Errno.EINVAL, "attach_btf_id " + attr.attachBtfId() + " for a " + type
-                    + " program with expected_attach_type " + eat + ": only tp_btf, fentry/fexit/fmod_ret and lsm "
+                    + " program with expected_attach_type " + eat + ": only tp_btf, iter, fentry/fexit/fmod_ret and lsm "
                     + "attach targets are modelled");
         }
         if (type != null) {
@@ -209,13 +210,13 @@ public final class ProgLoader {
             CtxRewriter.Result ctx;
             Executable exe;
             AttachBtf attachBtf = null;
+            int maxRdwr = 0;
             try {
                 addKfuncCalls(insns, gpl, type);
                 VerifiedProgram vp = structural.verify(image);
                 CtxAccess rowAccess = row.ctx().apply(eat);
                 CtxRules typedRules = null;
-                // check_attach_btf_id. Deviation: other TRACING attach types (iter ...) load
-                // without a target, as before attach targets were modelled; they cannot be attached.
+                // check_attach_btf_id: tp_btf, fentry/fexit/fmod_ret and lsm here, iter below.
                 if (type == ProgType.TRACING && eat == AttachType.TRACE_RAW_TP) {
                     attachBtf = AttachBtf.resolve(rt.kernelBtf(), eat, attr.attachBtfId());
                     rowAccess = CtxAccess.args(attachBtf.nargs(), true);
@@ -225,14 +226,23 @@ public final class ProgLoader {
                     rowAccess = attachBtf.ctxAccess();
                     typedRules = attachBtf.ctxRules();
                 }
+                // check_attach_btf_id for BPF_TRACE_ITER: bpf_iter_prog_supported() (kernel/bpf/bpf_iter.c)
+                org.ebpf4j.kernel.iter.IterTargets.Resolved iter = null;
+                if (type == ProgType.TRACING && eat == AttachType.TRACE_ITER) {
+                    iter = org.ebpf4j.kernel.iter.IterTargets.resolve(rt.kernelBtf(), attr.attachBtfId());
+                    attachBtf = AttachBtf.iterTarget(attr.attachBtfId(), iter.funcName(), iter.nargs());
+                    rowAccess = CtxAccess.args(iter.nargs(), false);
+                }
                 CtxAccess access = rowAccess;
+                CtxFields.Validity valid = (o, sz, w) -> access.check(o, sz, w) != null;
                 CtxRules rules = typedRules != null ? typedRules
-                        : CtxFields.typed(type, (o, sz, w) -> access.check(o, sz, w) != null);
+                        : iter != null ? iter.rules(valid) : CtxFields.typed(type, valid);
                 String targetName = attachBtf == null ? null : attachBtf.funcName();
                 HelperPolicy helpers = id -> helperRefusal(type, eat, gpl, id, targetName);
                 TypeVerifier.Result verified = TypeVerifier.verify(vp, new ProgContext(type, eat, rules, mapAt, valueOffAt,
                         kernelBtf(), attr.logLevel(), helpers));
                 log.append(verified.log());
+                maxRdwr = verified.maxRdwrAccess();
                 requireImplemented(insns, verified.seen());
                 ctx = CtxRewriter.rewrite(sanitizeDeadCalls(insns, verified.seen()), access);
                 exe = env.engine(engineKind).load(new ProgramImage(image.name(), ctx.insns()));
@@ -248,6 +258,7 @@ public final class ProgLoader {
             }
             prog = new BpfProg(rt, type, eat, name, tag, gpl, new ArrayList<>(used.keySet()), ctx.insns(), exe, loadTime,
                     task.uid(), ctx.maxCtxOffset(), attr.progFlags(), attachBtf, task.origin("BPF_PROG_LOAD"));
+            prog.maxRdwrAccess(maxRdwr);
         } catch (BpfException e) {
             err = e;
         }

@@ -175,6 +175,10 @@ public final class ProgTypes {
         return r != null && id >= 0 && r.helpers().get(id);
     }
 
+    /** bpf_seq_printf, bpf_seq_write, bpf_sk_storage_get/delete: what an iterator adds to TRACING. */
+    private static final BitSet ITER_ONLY = BitSet.valueOf(new long[] {0, (1L << (126 - 64)) | (1L << (127 - 64))
+            | (1L << (107 - 64)) | (1L << (108 - 64))});
+
     /** bpf_get_retval / bpf_set_retval ({@code cgroup_common_func_proto}). */
     static final int BPF_FUNC_get_retval = 186, BPF_FUNC_set_retval = 187;
 
@@ -190,6 +194,11 @@ public final class ProgTypes {
         AttachType e = eat == null ? AttachType.CGROUP_INET_INGRESS : eat;
         if (id == BPF_FUNC_get_retval || id == BPF_FUNC_set_retval) {
             return cgroupCommon(type) && retvalHookFor(e);
+        }
+        if (type == ProgType.TRACING && e == AttachType.TRACE_ITER && ITER_ONLY.get(id)) {
+            // tracing_prog_func_proto (kernel/trace/bpf_trace.c): bpf_seq_* for iterators only;
+            // bpf_sk_storage_tracing_allowed(): always for BPF_TRACE_ITER
+            return true;
         }
         if (type == ProgType.CGROUP_SOCK_ADDR && id == BPF_FUNC_bind) {
             // sock_addr_func_proto: bpf_bind only where the socket is not bound yet (connect)

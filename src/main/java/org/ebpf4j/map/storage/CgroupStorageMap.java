@@ -204,6 +204,13 @@ public final class CgroupStorageMap extends MapBase {
         }));
     }
 
+    /**
+     * cgroup_storage_map_ops has no {@code map_meta_equal}: a legacy cgroup storage map cannot be
+     * (the template of) an inner map, outer creation fails with ENOTSUPP (spec-local-storage §7.2).
+     */
+    @Override
+    public org.ebpf4j.map.MetaEqual metaEqual() { return org.ebpf4j.map.MetaEqual.NONE; }
+
     // ---- syscall side ----
 
     @Override

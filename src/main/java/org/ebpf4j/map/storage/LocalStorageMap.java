@@ -35,7 +35,8 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
 
     /** One hash bucket ({@code struct bpf_local_storage_map_bucket}): elements by storage, and its lock. */
     private static final class Bucket {
-        final Set<LocalStorageElem> elems = new HashSet<>();
+        /** In insertion order; the kernel's list order is newest first ({@code hlist_add_head_rcu}). */
+        final java.util.LinkedHashSet<LocalStorageElem> elems = new java.util.LinkedHashSet<>();
     }
 
     private final LocalStorageCache cache;
@@ -512,6 +513,73 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         arena.free(block, LocalStorage.BLOCK_SIZE);   // never visible
         return Errno.EAGAIN.negative();
     }
+
+    /** An element the map iterator visits: its owner and the arena address of its value. */
+    public record IterElem(StorageOwner owner, long data) {}
+
+    /**
+     * The position of a map iterator ({@code struct bpf_iter_seq_sk_storage_map_info}: bucket_id,
+     * skip_elems) over this map, net/core/bpf_sk_storage.c {@code bpf_sk_storage_map_seq_find_next}
+     * (spec §4.5): bucket by bucket, each bucket's list newest first, elements whose
+     * {@code local_storage} is gone (being freed) skipped.
+     */
+    public final class IterPos {
+        private int bucket;
+        private int skip;
+        /** The bucket's list as it was when the current element was found (its next pointers). */
+        private List<LocalStorageElem> list = List.of();
+
+        /**
+         * The element at the saved position (found again from the bucket's current list, as
+         * {@code seq_start} does after a read stopped), or null past the end.
+         */
+        public IterElem start() {
+            return scan(bucket, skip);
+        }
+
+        /**
+         * The element after the current one: further down the list the current one was found in
+         * (a deleted element keeps its next pointer, so deleting the current element skips
+         * nothing), then the following buckets.
+         */
+        public IterElem next() {
+            for (int i = skip + 1; i < list.size(); i++) {
+                LocalStorageElem e = list.get(i);
+                LocalStorage ls = e.storage;
+                if (ls != null) {
+                    skip = i;
+                    return new IterElem(ls.owner(), e.data());
+                }
+            }
+            return scan(bucket + 1, 0);
+        }
+
+        private IterElem scan(int from, int skipFirst) {
+            for (int b = from; b < buckets.length; b++) {
+                List<LocalStorageElem> snapshot;
+                synchronized (buckets[b]) {
+                    snapshot = new ArrayList<>(buckets[b].elems.reversed());
+                }
+                for (int i = b == from ? skipFirst : 0; i < snapshot.size(); i++) {
+                    LocalStorageElem e = snapshot.get(i);
+                    LocalStorage ls = e.storage;
+                    if (ls != null) {
+                        bucket = b;
+                        skip = i;
+                        list = snapshot;
+                        return new IterElem(ls.owner(), e.data());
+                    }
+                }
+            }
+            bucket = buckets.length;
+            skip = 0;
+            list = List.of();
+            return null;
+        }
+    }
+
+    /** A new iterator position at the first bucket. */
+    public IterPos iterPos() { return new IterPos(); }
 
     private Bucket bucketOf(LocalStorage ls) {
         return buckets[System.identityHashCode(ls) & (buckets.length - 1)];

@@ -10,19 +10,26 @@ package org.ebpf4j.vm.verifier;
 public interface CtxRules {
 
     /** What a context load yields. */
-    enum Field { SCALAR, PACKET, PACKET_META, PACKET_END, SOCK_COMMON_OR_NULL, SOCKET, SOCKET_OR_NULL, FLOW_KEYS, BTF_ID }
+    enum Field {
+        SCALAR, PACKET, PACKET_META, PACKET_END, SOCK_COMMON_OR_NULL, SOCKET, SOCKET_OR_NULL, FLOW_KEYS, BTF_ID,
+        /** PTR_TO_BTF_ID | PTR_MAYBE_NULL (an iterator's object, NULL in the stop call). */
+        BTF_ID_OR_NULL,
+        /** PTR_TO_BUF | PTR_MAYBE_NULL, read-write (an iterator's value; accesses raise max_rdwr_access). */
+        RDWR_BUF_OR_NULL
+    }
+
+    /**
+     * For a field loading as {@link Field#BTF_ID} or {@link Field#BTF_ID_OR_NULL}: the name of the
+     * kernel BTF struct it points to ({@code bpf_ctx_arg_aux.btf_id} of an iterator, or a
+     * fentry/fexit/lsm argument typed from BTF, {@code btf_ctx_access}), or null when unknown.
+     */
+    default String btfStruct(int off) { return null; }
 
     /**
      * The access of {@code size} bytes at {@code off}, or null when the kernel refuses it
      * ("invalid bpf_context access off=%d size=%d").
      */
     Field check(int off, int size, boolean write);
-
-    /**
-     * For a {@link Field#BTF_ID} load at {@code off}: the kernel struct the pointer points to
-     * (a fentry/fexit/lsm argument typed from BTF, {@code btf_ctx_access}), or null if unknown.
-     */
-    default String btfStruct(int off) { return null; }
 
     /**
      * For a {@link Field#SCALAR} load at {@code off}: its known signed range {min, max}, or null.

@@ -126,7 +126,12 @@ final class HelperCalls {
                     }
                 }
                 case PTR_TO_SOCK_COMMON, PTR_TO_BTF_ID_SOCK_COMMON -> {
-                    if (!isSockType(r.type)) {
+                    // bpf_sk_storage_{get,delete}_tracing_proto (net/core/bpf_sk_storage.c): for
+                    // TRACING programs the socket is ARG_PTR_TO_BTF_ID_OR_NULL (NULL: -EINVAL/NULL at run time)
+                    boolean tracingNullable = t == Arg.PTR_TO_BTF_ID_SOCK_COMMON && (id == 107 || id == 108)
+                            && mem.progType() == org.ebpf4j.uapi.ProgType.TRACING
+                            && (r.type == RegType.BTF_ID_OR_NULL || r.isConstZeroScalar());
+                    if (!isSockType(r.type) && !tracingNullable) {
                         throw typeErr(insn, regno, r, SOCK_COMMON_TYPES);
                     }
                     sockArg = r;
@@ -294,7 +299,7 @@ final class HelperCalls {
 
     static boolean isMemType(RegType t) {
         return switch (t) {
-            case STACK, PACKET, PACKET_META, MAP_KEY, MAP_VALUE, MEM, RINGBUF_MEM, BTF_ID -> true;
+            case STACK, PACKET, PACKET_META, MAP_KEY, MAP_VALUE, MEM, RINGBUF_MEM, BTF_ID, BUF -> true;
             default -> false;
         };
     }
@@ -348,6 +353,7 @@ final class HelperCalls {
             case MAP_KEY -> MemAccess.region(insn, regno, r, r.off, size, r.map.keySize(), "map key");
             case MEM, RINGBUF_MEM -> MemAccess.region(insn, regno, r, r.off, size, r.memSize, "memory");
             case BTF_ID -> { }
+            case BUF -> mem.buffer(insn, regno, r, 0, size);
             default -> throw typeErr(insn, regno, r, MEM_TYPES);
         }
     }

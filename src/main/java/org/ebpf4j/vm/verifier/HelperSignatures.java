@@ -107,6 +107,9 @@ final class HelperSignatures {
         def(122, "bpf_get_netns_cookie", I, Arg.PTR_TO_ANY);
         def(123, "bpf_get_current_ancestor_cgroup_id", I, A);
         def(125, "bpf_ktime_get_boot_ns", I);
+        // kernel/trace/bpf_trace.c: the seq_file (btf_seq_file_ids) an iterator's meta->seq holds
+        def(126, "bpf_seq_printf", I, Arg.PTR_TO_BTF_ID, MEM, SZ, Arg.PTR_TO_MEM_OR_NULL, SZ0);
+        def(127, "bpf_seq_write", I, Arg.PTR_TO_BTF_ID, MEM, SZ0);
         def(128, "bpf_sk_cgroup_id", I, Arg.PTR_TO_BTF_ID_SOCK_COMMON);
         def(130, "bpf_ringbuf_output", I, M, MEM, SZ0, A);
         def(131, "bpf_ringbuf_reserve", Ret.RINGBUF_MEM_OR_NULL_ACQUIRE, M, Arg.CONST_ALLOC_SIZE_OR_ZERO, A);

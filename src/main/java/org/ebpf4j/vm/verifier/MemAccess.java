@@ -18,11 +18,16 @@ final class MemAccess {
 
     private final ProgContext ctx;
     final Precision precision;
+    /** {@code prog->aux->max_rdwr_access}: the end of the furthest PTR_TO_BUF (rdwr) access on any path. */
+    private int maxRdwrAccess;
 
     MemAccess(ProgContext ctx, Precision precision) {
         this.ctx = ctx;
         this.precision = precision;
     }
+
+    /** The program type being verified. */
+    org.ebpf4j.uapi.ProgType progType() { return ctx.progType(); }
 
     static VerifierException eacces(int insn, String msg) { return new VerifierException(insn, Errno.EACCES, msg); }
 
@@ -92,6 +97,10 @@ final class MemAccess {
                 }
                 yield btfLoad(reg, total, size);
             }
+            case BUF -> {
+                buffer(insn, regno, reg, off, size);
+                yield write ? null : loaded(size);
+            }
             default -> throw eacces(insn, "R" + regno + " invalid mem access '" + t.kernelName + "'");
         };
     }
@@ -115,6 +124,27 @@ final class MemAccess {
         r.sync();
         return r;
     }
+
+    /**
+     * check_buffer_access() (kernel/bpf/verifier.c) for an rdwr PTR_TO_BUF: a non-negative,
+     * constant offset; the access end raises max_rdwr_access, which the iterator's attach
+     * compares with the map's value_size ({@code bpf_iter_attach_map}: EACCES).
+     */
+    void buffer(int insn, int regno, RegState reg, int off, int size) {
+        long total = (long) off + reg.off;
+        if (total < 0) {
+            throw eacces(insn, "R" + regno + " invalid rdwr buffer access: off=" + total + ", size=" + size);
+        }
+        if (!reg.isConst() || reg.var.value() != 0) {
+            throw eacces(insn, "R" + regno + " invalid variable buffer offset: off=" + total + ", var_off=" + reg.var);
+        }
+        if (total + size > maxRdwrAccess) {
+            maxRdwrAccess = (int) Math.min(Integer.MAX_VALUE, total + size);
+        }
+    }
+
+    /** The largest end of an rdwr buffer access seen so far. */
+    int maxRdwrAccess() { return maxRdwrAccess; }
 
     /** A scalar as a load of {@code size} bytes leaves it: zero-extended, so bounded by the size. */
     static RegState loaded(int size) {
@@ -150,12 +180,13 @@ final class MemAccess {
             case SOCKET -> RegState.pointer(RegType.SOCKET);
             case SOCKET_OR_NULL -> RegState.pointer(RegType.SOCKET_OR_NULL);
             case FLOW_KEYS -> RegState.pointer(RegType.FLOW_KEYS);
-            case BTF_ID -> {
-                RegState p = RegState.pointer(RegType.BTF_ID);
-                p.btfStruct = ctx.ctx().btfStruct(off);
-                yield p;
-            }
+            case BTF_ID -> RegState.pointer(RegType.BTF_ID);
+            case BTF_ID_OR_NULL -> RegState.pointer(RegType.BTF_ID_OR_NULL);
+            case RDWR_BUF_OR_NULL -> RegState.pointer(RegType.BUF_OR_NULL);
         };
+        if (r.type == RegType.BTF_ID || r.type == RegType.BTF_ID_OR_NULL) {
+            r.btfStruct = ctx.ctx().btfStruct(off);
+        }
         return r;
     }
 

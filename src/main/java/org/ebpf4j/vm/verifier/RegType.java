@@ -29,7 +29,10 @@ enum RegType {
     MEM("mem"),
     MEM_OR_NULL("mem_or_null"),
     RINGBUF_MEM("ringbuf_mem"),
-    RINGBUF_MEM_OR_NULL("ringbuf_mem_or_null");
+    RINGBUF_MEM_OR_NULL("ringbuf_mem_or_null"),
+    /** PTR_TO_BUF (rdwr): an iterator's value buffer, bounded at attach by max_rdwr_access. */
+    BUF("buf"),
+    BUF_OR_NULL("buf_or_null");
 
     final String kernelName;
 
@@ -40,7 +43,7 @@ enum RegType {
     boolean maybeNull() {
         return switch (this) {
             case MAP_VALUE_OR_NULL, SOCKET_OR_NULL, SOCK_COMMON_OR_NULL, TCP_SOCK_OR_NULL, BTF_ID_OR_NULL,
-                 MEM_OR_NULL, RINGBUF_MEM_OR_NULL -> true;
+                 MEM_OR_NULL, RINGBUF_MEM_OR_NULL, BUF_OR_NULL -> true;
             default -> false;
         };
     }
@@ -55,6 +58,7 @@ enum RegType {
             case BTF_ID_OR_NULL -> BTF_ID;
             case MEM_OR_NULL -> MEM;
             case RINGBUF_MEM_OR_NULL -> RINGBUF_MEM;
+            case BUF_OR_NULL -> BUF;
             default -> this;
         };
     }

@@ -36,8 +36,10 @@ final class ReturnRanges {
                     default -> new Range(0, 1);
                 };
             }
-            // fentry/fexit programs return 0; fmod_ret and tp_btf any value (check_return_code)
-            case TRACING -> eat == AttachType.TRACE_FENTRY || eat == AttachType.TRACE_FEXIT ? new Range(0, 0) : null;
+            // check_return_code: fentry/fexit programs return 0, an iterator program 0 (next object)
+            // or 1 (retry it); fmod_ret and tp_btf any value
+            case TRACING -> eat == AttachType.TRACE_FENTRY || eat == AttachType.TRACE_FEXIT ? new Range(0, 0)
+                    : eat == AttachType.TRACE_ITER ? new Range(0, 1) : null;
             // bpf_lsm_get_retval_range: 0 or -errno for the int hooks ebpf4j models (none is void or bool)
             case LSM -> eat == AttachType.LSM_MAC ? new Range(-4095, 0, true) : null;
             case CGROUP_SOCK, SOCK_OPS, CGROUP_DEVICE, CGROUP_SYSCTL, CGROUP_SOCKOPT, SK_LOOKUP, NETFILTER -> new Range(0, 1);

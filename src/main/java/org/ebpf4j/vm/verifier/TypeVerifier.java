@@ -38,7 +38,7 @@ public final class TypeVerifier {
      * sanitize_dead_code() does.
      */
     public record Result(int processedInsns, int totalStates, int peakStates, int maxStatesPerInsn,
-                         Map<Integer, Integer> stackDepths, String log, java.util.BitSet seen) {}
+                         Map<Integer, Integer> stackDepths, String log, java.util.BitSet seen, int maxRdwrAccess) {}
 
     private final VerifiedProgram prog;
     private final ProgContext pc;
@@ -112,7 +112,7 @@ public final class TypeVerifier {
             throw new VerifierException(e.insnIndex(), e.errno(), e.reason(), text);
         }
         String text = log.text() + TypeLog.stats(processed, maxPerInsn, totalStates, peakStates);
-        return new Result(processed, totalStates, peakStates, maxPerInsn, Map.copyOf(st.depths), text, seen);
+        return new Result(processed, totalStates, peakStates, maxPerInsn, Map.copyOf(st.depths), text, seen, mem.maxRdwrAccess());
     }
 
     private void explore(VState first) {

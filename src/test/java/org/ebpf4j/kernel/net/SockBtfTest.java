@@ -264,4 +264,45 @@ class SockBtfTest {
                 "destroyed: no live socket behind its struct sock");
         assertEquals(null, owners.ownerAt(s.sk() + SockLayout.SK_TO_OWNER_BLOCK));
     }
+
+    /**
+     * The {@code bpf_sk_storage_map} iterator (spec-local-storage §4.5, LS-SK4) hands its program
+     * {@code ctx->sk}, the socket's {@code struct sock}: the fields printed are the socket's, and
+     * {@code bpf_sk_storage_get(map, ctx->sk)} is the element the iterator is at.
+     */
+    @Test
+    void skStorageIteratorCtxSkIsTheStructSock() {
+        try (BpfObject o = load()) {
+            java.util.Map<Integer, Socket> byPort = new java.util.HashMap<>();
+            int[] fds = new int[3];
+            for (int i = 0; i < 3; i++) {
+                fds[i] = net.socket(loader, SockAddr.AF_INET, Socket.SOCK_DGRAM, 0);
+                Socket s = net.sock(loader, fds[i]);
+                net.bind(loader, fds[i], SockAddr.parse("127.0.0.1:" + (7300 + i)));
+                net.setsockopt(loader, fds[i], SOL_SOCKET, SO_MARK, Sockopts.intBytes(100 + i));
+                o.map("sk_map").update(Sockopts.intBytes(fds[i]), new byte[32]);
+                byPort.put(7300 + i, s);
+            }
+            net.connect(loader, fds[1], SockAddr.parse("127.0.0.1:7400"));
+            net.sock(loader, fds[2]).cookie();   // one socket has its cookie
+            org.ebpf4j.api.Link link = o.program("dump_socks").attachIter(org.ebpf4j.kernel.link.Attrs.IterInfo.map(o.map("sk_map").fd()));
+            String out = new String(link.readIterator(4096), java.nio.charset.StandardCharsets.US_ASCII);
+            link.close();
+            String[] lines = out.split("\n");
+            assertEquals(3, lines.length, out);
+            for (String line : lines) {
+                String[] f = line.split(" ");
+                Socket s = byPort.get(Integer.parseInt(f[1]));
+                assertNotNull(s, line);
+                assertEquals(s.family(), Integer.parseInt(f[0]), line + ": skc_family");
+                assertEquals(s.peer() == null ? 0 : s.peer().port(), Integer.parseInt(f[2]), line + ": skc_dport");
+                assertEquals(s.state(), Integer.parseInt(f[3]), line + ": skc_state");
+                assertEquals(s.mark(), Integer.parseInt(f[4]), line + ": sk_mark");
+                assertEquals(s.cookie == 0 ? 0 : s.cookie(), Long.parseLong(f[5]), line + ": skc_cookie");
+                assertEquals("7f000001", f[6], line + ": skc_rcv_saddr");
+                assertEquals("1", f[7], line + ": bpf_sk_storage_get(ctx->sk) is ctx->value");
+            }
+            assertEquals(TcpState.ESTABLISHED, byPort.get(7301).state(), "the connected one says so");
+        }
+    }
 }

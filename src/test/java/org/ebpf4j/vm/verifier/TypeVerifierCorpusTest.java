@@ -108,8 +108,9 @@ class TypeVerifierCorpusTest {
                         target.get().id(), p.sleepable(), true).ctxRules();
             }
         }
-        TypeVerifierFixture.Prepared prepared = TypeVerifierFixture.prepare(p.name(), p.progType(),
+        TypeVerifierFixture.Prepared plain = TypeVerifierFixture.prepare(p.name(), p.progType(),
                 p.expectedAttachType(), insns, maps, KERNEL_BTF, rules);
+        TypeVerifierFixture.Prepared prepared = iterContext(p, plain);
         if (spec.name().equals("core") && p.name().equals("core_reads")) {
             org.ebpf4j.vm.VerifierException e = assertThrows(org.ebpf4j.vm.VerifierException.class,
                     () -> TypeVerifierFixture.verify(prepared));
@@ -118,5 +119,20 @@ class TypeVerifierCorpusTest {
         }
         TypeVerifier.Result r = TypeVerifierFixture.verify(prepared);
         assertTrue(r.processedInsns() > 0);
+    }
+
+    /** An iterator's context is its target's {@code bpf_iter__<target>}, typed as ProgLoader types it. */
+    private static TypeVerifierFixture.Prepared iterContext(ProgramSpec p, TypeVerifierFixture.Prepared plain) {
+        if (p.expectedAttachType() != org.ebpf4j.uapi.AttachType.TRACE_ITER) {
+            return plain;
+        }
+        int id = KERNEL_BTF.findByName("bpf_iter_" + p.kind().attachTarget(), org.ebpf4j.btf.BtfType.Func.class)
+                .orElseThrow().id();
+        var iter = org.ebpf4j.kernel.iter.IterTargets.resolve(KERNEL_BTF, id);
+        int size = iter.nargs() * 8;
+        ProgContext pc = plain.ctx();
+        return new TypeVerifierFixture.Prepared(plain.prog(), new ProgContext(pc.progType(), pc.attachType(),
+                iter.rules((off, sz, w) -> !w && sz == 8 && off >= 0 && off % 8 == 0 && off + sz <= size),
+                pc.mapAt(), pc.valueOffAt(), pc.kernelBtf(), pc.logLevel()));
     }
 }
