@@ -18,6 +18,9 @@ import org.ebpf4j.memory.Arena;
  * field, never a transient zero. The block itself comes zeroed from the arena.
  */
 final class SockMirror {
+    /** {@code LOOPBACK4_IPV6} (include/net/ipv6.h: 127.0.0.6 in network order) as a little-endian u32. */
+    static final int LOOPBACK4_IPV6 = 0x0600007f;
+
     private final Arena arena;
     private final SockLayout l;
 
@@ -49,8 +52,16 @@ final class SockMirror {
         SockAddr local = s.local;
         SockAddr peer = s.peer;
         boolean v4 = s.family == SockAddr.AF_INET;
-        arena.store32(sk + l.rcvSaddr, v4 && local != null ? be32(local.addr()) : 0);
-        arena.store32(sk + l.daddr, v4 && peer != null ? be32(peer.addr()) : 0);
+        if (v4) {
+            arena.store32(sk + l.rcvSaddr, local != null ? be32(local.addr()) : 0);
+            arena.store32(sk + l.daddr, peer != null ? be32(peer.addr()) : 0);
+        } else {
+            // AF_INET6 (no v4-mapped addresses in the model): __inet6_bind, tcp_v6_connect and
+            // ip6_datagram_connect put LOOPBACK4_IPV6 in inet_rcv_saddr once a local address is
+            // set; tcp_v6_syn_recv_sock puts it in the accepted child's inet_daddr as well
+            arena.store32(sk + l.rcvSaddr, local != null && !local.isWildcard() ? LOOPBACK4_IPV6 : 0);
+            arena.store32(sk + l.daddr, peer != null && s.listener != null ? LOOPBACK4_IPV6 : 0);
+        }
         if (s.family == SockAddr.AF_INET6) {
             storeAddr16(sk + l.v6RcvSaddr, local);
             storeAddr16(sk + l.v6Daddr, peer);

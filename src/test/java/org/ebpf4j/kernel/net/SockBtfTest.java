@@ -103,6 +103,9 @@ class SockBtfTest {
         } else {
             assertArrayEquals(addr16(s.local()), seen.v6RcvSaddr(), where + ": skc_v6_rcv_saddr");
             assertArrayEquals(addr16(s.peer()), seen.v6Daddr(), where + ": skc_v6_daddr");
+            // __inet6_bind / tcp_v6_connect: an IPv6 local address reads as LOOPBACK4_IPV6 in inet_rcv_saddr
+            assertEquals(s.local() != null && !s.local().isWildcard() ? SockMirror.LOOPBACK4_IPV6 : 0, seen.rcvSaddr(),
+                    where + ": skc_rcv_saddr of an AF_INET6 socket");
         }
         assertEquals(s.mark(), seen.mark(), where + ": sk_mark");
         assertEquals(s.priority(), seen.priority(), where + ": sk_priority");
@@ -221,7 +224,8 @@ class SockBtfTest {
             assertEquals(SockAddr.AF_INET6, connecting.family());
             assertEquals(7100, connecting.num());
             assertArrayEquals(SockAddr.parse("[::1]:7100").addr(), connecting.v6RcvSaddr());
-            assertEquals(0, connecting.rcvSaddr(), "no IPv4 address on an AF_INET6 socket");
+            assertEquals(be32(SockAddr.parse("127.0.0.6:0")), connecting.rcvSaddr(), "LOOPBACK4_IPV6 once bound (__inet6_bind)");
+            assertEquals(0, connecting.daddr(), "no IPv4 peer on a connecting AF_INET6 socket");
             assertEquals(SS_UNCONNECTED, connecting.sockState());
             assertEquals(Socket.SOCK_DGRAM, connecting.type());
             assertEquals(Socket.IPPROTO_UDP, connecting.protocol());
@@ -304,5 +308,25 @@ class SockBtfTest {
             }
             assertEquals(TcpState.ESTABLISHED, byPort.get(7301).state(), "the connected one says so");
         }
+    }
+
+    /** tcp_v6_connect vs tcp_v6_syn_recv_sock: only the accepted child has LOOPBACK4_IPV6 as its inet_daddr. */
+    @Test
+    void tcp6ChildHasLoopback4Ipv6Daddr() {
+        int l = net.socket(app, SockAddr.AF_INET6, Socket.SOCK_STREAM, 0);
+        net.bind(app, l, SockAddr.parse("[::1]:7500"));
+        net.listen(app, l, 4);
+        int c = net.socket(app, SockAddr.AF_INET6, Socket.SOCK_STREAM, 0);
+        net.connect(app, c, SockAddr.parse("[::1]:7500"));
+        Socket child = net.sock(app, net.accept(app, l));
+        Socket client = net.sock(app, c);
+        SockLayout sl = net.sockLayout();
+        assertEquals(SockMirror.LOOPBACK4_IPV6, (int) rt.arena().load32(child.sk() + sl.daddr));
+        assertEquals(SockMirror.LOOPBACK4_IPV6, (int) rt.arena().load32(child.sk() + sl.rcvSaddr));
+        assertEquals(0, (int) rt.arena().load32(client.sk() + sl.daddr));
+        assertEquals(SockMirror.LOOPBACK4_IPV6, (int) rt.arena().load32(client.sk() + sl.rcvSaddr));
+        assertEquals(SS_CONNECTED, (int) rt.arena().load32(child.sock() + sl.socketState), "inet_accept: SS_CONNECTED");
+        assertEquals(SS_CONNECTED, (int) rt.arena().load32(client.sock() + sl.socketState), "inet_stream_connect: SS_CONNECTED");
+        assertEquals(child.sock(), rt.arena().load64(child.sk() + sl.socket), "sock_graft on accept");
     }
 }
