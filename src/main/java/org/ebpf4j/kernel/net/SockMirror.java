@@ -75,7 +75,10 @@ final class SockMirror {
         arena.store32(sk + l.priority, s.priority);
         arena.store32(sk + l.rcvbuf, Sockopts.rcvbuf(s));
         arena.store32(sk + l.sndbuf, Sockopts.sndbuf(s));
-        arena.store64(sk + l.cookie, s.cookie);
+        long cookie = s.cookie;
+        if (cookie != 0) {   // 0 → cookie once (cookie()), never back: a stale 0 must not overwrite it
+            arena.store64(sk + l.cookie, cookie);
+        }
         arena.store32(sk + l.uid, s.uid());
         // sock_graft / sock_orphan: a socket with a struct socket points back at it
         arena.store64(sk + l.socket, s.grafted ? s.sock : 0);
