@@ -202,6 +202,14 @@ struct sock_cgroup_data {
 	u16 prioidx;
 };
 
+struct socket;
+
+/*
+ * kernel.net.SockMirror writes one of these per socket (offsets read from this BTF by
+ * SockLayout). Bytes 84..87 must stay padding or sk_type/sk_protocol: the program path probes a
+ * bpf_sock pointer's owner block at +80 and may do so with a struct sock pointer (SockLayout
+ * checks this).
+ */
 struct sock {
 	struct sock_common __sk_common;
 	int sk_rcvbuf;
@@ -212,6 +220,8 @@ struct sock {
 	u16 sk_protocol;
 	struct sock_cgroup_data sk_cgrp_data;
 	void *sk_user_data;
+	struct socket *sk_socket;
+	kuid_t sk_uid;
 };
 
 /* include/linux/fs.h, include/linux/dcache.h (Linux 6.18): the VFS objects the filesystem model
@@ -363,7 +373,16 @@ struct sockaddr {
 };
 
 /* include/linux/net.h */
+typedef enum {
+	SS_FREE = 0,
+	SS_UNCONNECTED,
+	SS_CONNECTING,
+	SS_CONNECTED,
+	SS_DISCONNECTING,
+} socket_state;
+
 struct socket {
+	socket_state state;
 	short type;
 	unsigned long flags;
 	struct sock *sk;

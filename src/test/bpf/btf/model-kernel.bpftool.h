@@ -122,6 +122,8 @@ struct sock_cgroup_data {
 	u16 prioidx;
 };
 
+struct socket;
+
 struct sock {
 	struct sock_common __sk_common;
 	int sk_rcvbuf;
@@ -132,6 +134,8 @@ struct sock {
 	u16 sk_protocol;
 	struct sock_cgroup_data sk_cgrp_data;
 	void *sk_user_data;
+	struct socket *sk_socket;
+	kuid_t sk_uid;
 };
 
 struct cgroup_subsys_state {
@@ -366,6 +370,165 @@ enum sock_type {
 	SOCK_SEQPACKET = 5,
 	SOCK_DCCP = 6,
 	SOCK_PACKET = 10,
+};
+
+typedef unsigned short umode_t;
+
+typedef long long loff_t;
+
+struct inode {
+	umode_t i_mode;
+	unsigned short i_opflags;
+	kuid_t i_uid;
+	kgid_t i_gid;
+	unsigned int i_flags;
+	unsigned long i_ino;
+	union {
+		const unsigned int i_nlink;
+		unsigned int __i_nlink;
+	};
+	loff_t i_size;
+	atomic_t i_count;
+	void *i_security;
+};
+
+struct qstr {
+	u32 hash;
+	u32 len;
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct inode *d_inode;
+};
+
+struct path {
+	void *mnt;
+	struct dentry *dentry;
+};
+
+typedef unsigned int fmode_t;
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+	unsigned int f_flags;
+	fmode_t f_mode;
+};
+
+struct pt_regs;
+
+typedef void (*btf_trace_sys_enter)(void *, struct pt_regs *, long);
+
+struct pt_regs {
+	unsigned long r15;
+	unsigned long r14;
+	unsigned long r13;
+	unsigned long r12;
+	unsigned long bp;
+	unsigned long bx;
+	unsigned long r11;
+	unsigned long r10;
+	unsigned long r9;
+	unsigned long r8;
+	unsigned long ax;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+	unsigned long ip;
+	unsigned long cs;
+	unsigned long flags;
+	unsigned long sp;
+	unsigned long ss;
+};
+
+typedef _Bool bool;
+
+typedef void (*btf_trace_sched_switch)(void *, bool, struct task_struct *, struct task_struct *, unsigned int);
+
+struct bpf_fentry_test_t {
+	struct bpf_fentry_test_t *a;
+};
+
+union bpf_attr;
+
+struct bpf_map {
+	__u32 map_type;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+};
+
+struct bpf_prog;
+
+typedef enum {
+	SS_FREE = 0,
+	SS_UNCONNECTED = 1,
+	SS_CONNECTING = 2,
+	SS_CONNECTED = 3,
+	SS_DISCONNECTING = 4,
+} socket_state;
+
+struct socket {
+	socket_state state;
+	short type;
+	unsigned long flags;
+	struct sock *sk;
+};
+
+typedef unsigned short sa_family_t;
+
+struct sockaddr {
+	sa_family_t sa_family;
+	char sa_data[14];
+};
+
+struct linux_binprm {
+	struct file *file;
+	struct cred *cred;
+	const char *filename;
+};
+
+struct bpf_local_storage_data;
+
+struct bpf_local_storage_map;
+
+typedef unsigned int gfp_t;
+
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+};
+
+struct bpf_iter__bpf_sk_storage_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	struct sock *sk;
+	void *value;
+};
+
+struct bpf_iter__bpf_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+};
+
+struct seq_file {
+	char *buf;
+	__u64 size;
+	__u64 from;
+	__u64 count;
+};
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
 };
 
 #ifndef BPF_NO_PRESERVE_ACCESS_INDEX

@@ -226,6 +226,7 @@ class TrampolineProgramsTest {
             rt.barrier();
             byte[] v = bss(o, "tramp_sk.bss");
             assertEquals(1, le64(v, 0), "one socket destructed");
+            assertEquals(SockAddr.AF_INET6, le64(v, 8), "sk->__sk_common.skc_family of the struct sock (not its bpf_sock view)");
             l.close();
             rt.barrier();
             int fd2 = rt.net().socket(t, SockAddr.AF_INET, 2, 0);

@@ -49,11 +49,12 @@ public final class BpfIter {
 
     /**
      * The kernel address a program gets for a storage owner: a socket's {@code struct sock}
-     * stand-in (its mirror, which the storage helpers resolve), else the owner table's block.
+     * (laid out as the model kernel BTF says, kernel.net.SockLayout; the storage helpers resolve
+     * it), else the owner table's block.
      */
     long ownerAddress(StorageOwner o) {
         if (o instanceof Socket s) {
-            return s.mirror();
+            return s.sk();
         }
         return owners.register(o);
     }

@@ -51,6 +51,9 @@ public final class Net {
     private final Sockopts sockopts;
     private final SockoptHooks sockoptHooks;
     private final org.ebpf4j.kernel.net.diag.SockDiag diag = new org.ebpf4j.kernel.net.diag.SockDiag(this);
+    /** Where {@code struct sock} / {@code struct socket} fields are in the model kernel BTF, and a socket's block. */
+    private final SockLayout sockLayout;
+    private final SockMirror sockMirror;
     private final AtomicLong cookies = new AtomicLong();
     private final Map<Long, List<Socket>> ports = new HashMap<>();
     private final Map<Long, Socket> mirrors = new ConcurrentHashMap<>();
@@ -63,6 +66,8 @@ public final class Net {
         this.runtime = runtime;
         this.skStorageFree = runtime.trampolines().of("bpf_sk_storage_free");
         this.cgroups = cgroups;
+        this.sockLayout = new SockLayout(runtime.kernelBtf());
+        this.sockMirror = new SockMirror(runtime.arena(), sockLayout);
         this.runner = new CgroupRunner(runtime.rcu(), runtime.cgroupStorageCtx());
         this.hooks = new SockHooks(this);
         this.tcp = new Tcp(this, hooks);
@@ -78,6 +83,9 @@ public final class Net {
     public org.ebpf4j.kernel.net.diag.SockDiag diag() { return diag; }
 
     Arena arena() { return runtime.arena(); }
+
+    /** The model kernel's {@code struct sock} / {@code struct socket} layout and a socket's arena block. */
+    public SockLayout sockLayout() { return sockLayout; }
 
     CgroupRunner runner() { return runner; }
 
@@ -122,7 +130,14 @@ public final class Net {
         }
         Cgroup cg = cgroupOf(task);
         cg.bpfGet();   // cgroup_sk_alloc
-        Socket s = new Socket(this, family, t, want, task.pid(), cg, task.origin("socket"));
+        Socket s;
+        try {
+            s = new Socket(this, family, t, want, task.pid(), cg, task.origin("socket"));
+        } catch (BpfException e) {
+            cg.bpfPut();
+            throw e;
+        }
+        s.grafted = true;   // inet_create → sock_init_data(sock, sk): sk->sk_socket = sock
         synchronized (this) {
             live.add(s);
             track(s);
@@ -133,7 +148,7 @@ public final class Net {
             }
         }
         // __sock_create: security_socket_post_create after the protocol's create; a refusal releases the socket
-        int lsmErr = runtime.lsm().socketPostCreate(task, s.mirror, family, t, want);
+        int lsmErr = runtime.lsm().socketPostCreate(task, s.sock, family, t, want);
         if (lsmErr != 0) {
             synchronized (this) {
                 s.put();
@@ -186,7 +201,9 @@ public final class Net {
             tcp.close(s);
         }
         unhash(s);
+        s.grafted = false;   // sock_orphan: sk->sk_socket = NULL
         setState(s, TcpState.CLOSE);
+        syncSock(s);
         runtime.fs().releaseInodeOf(s);   // sock_release: the sockfs inode goes with the struct socket
     }
 
@@ -206,12 +223,14 @@ public final class Net {
     }
 
     /**
-     * Makes {@code s} reachable from its {@code bpf_sock} address: for the slow lookups
-     * ({@link #socketAt}) and, through the owner block after its mirror, for the local-storage
-     * fast path ({@link SockLayouts.Sock#OWNER_BLOCK}).
+     * Makes {@code s} reachable from its {@code bpf_sock} and its {@code struct sock} addresses:
+     * for the slow lookups ({@link #socketAt}) and, through the owner block between the two
+     * ({@link SockLayout}), for the local-storage fast path; writes its {@code struct sock}.
      */
     private void track(Socket s) {
+        sockMirror.init(s, runtime.mirrors().cgroup(s.cgroup).address());
         mirrors.put(s.mirror, s);
+        mirrors.put(s.sk, s);
         owners().registerAt(s, s.mirror + SockLayouts.Sock.OWNER_BLOCK);
     }
 
@@ -219,12 +238,21 @@ public final class Net {
         return org.ebpf4j.map.storage.OwnerTable.of(runtime.mapRegistry());
     }
 
-    /** Rewrites {@code s}'s {@code bpf_sock} mirror from its state. */
-    void syncMirror(Socket s) { hooks.syncMirror(s); }
+    /** Rewrites {@code s}'s {@code bpf_sock} mirror and {@code struct sock} from its state. */
+    void syncMirror(Socket s) {
+        hooks.syncMirror(s);
+        sockMirror.write(s);
+    }
+
+    /** Rewrites {@code s}'s {@code struct sock} / {@code struct socket} from its state (bind, connect, state, options). */
+    void syncSock(Socket s) { sockMirror.write(s); }
+
+    /** {@code sock_gen_cookie} gave {@code s} its cookie: {@code sk->sk_cookie} now holds it. */
+    void cookiePublished(Socket s, long cookie) { sockMirror.cookie(s, cookie); }
 
     /** {@code __sk_destruct} → {@code bpf_sk_storage_free(sk)}: through its trampoline (fentry/fexit programs see sk). */
     void skStorageFree(Socket s, Runnable free) {
-        skStorageFree.call(new long[] {s.mirror}, () -> {
+        skStorageFree.call(new long[] {s.sk}, () -> {
             free.run();
             return 0;
         });
@@ -241,7 +269,8 @@ public final class Net {
         Arena a = arena();
         runtime.rcu().callAfterGracePeriod(() -> {
             mirrors.remove(s.mirror, s);
-            a.free(s.mirror, SockLayouts.Sock.ALLOC);
+            mirrors.remove(s.sk, s);
+            a.free(s.mirror, sockLayout.alloc());
             if (s.tcpMirror != 0) {
                 a.free(s.tcpMirror, SockLayouts.TcpSock.SIZE);
             }
@@ -274,7 +303,7 @@ public final class Net {
         task.syscall(SyscallNr.BIND, fd);
         Socket s = sock(task, fd);
         // __sys_bind: security_socket_bind before the protocol's bind (and its family check)
-        org.ebpf4j.kernel.trampoline.Lsm.check(runtime.lsm().socketBind(task, s.mirror, s.type, sockaddr(addr)), "bind " + addr);
+        org.ebpf4j.kernel.trampoline.Lsm.check(runtime.lsm().socketBind(task, s.sock, sockaddr(addr)), "bind " + addr);
         if (addr.family() != s.family) {
             throw new BpfException(Errno.EAFNOSUPPORT, "bind: address family " + addr.family() + " on an AF " + s.family + " socket");
         }
@@ -302,6 +331,7 @@ public final class Net {
             unhash(s);
             s.local = null;
             s.userBound = false;
+            syncSock(s);
             throw new BpfException(errno(err), "bind " + to + ": refused by a cgroup/post_bind program");
         }
     }
@@ -313,7 +343,7 @@ public final class Net {
     public synchronized void connect(Task task, int fd, SockAddr addr) {
         task.syscall(SyscallNr.CONNECT, fd);
         Socket s = sock(task, fd);
-        org.ebpf4j.kernel.trampoline.Lsm.check(runtime.lsm().socketConnect(task, s.mirror, s.type, sockaddr(addr)),
+        org.ebpf4j.kernel.trampoline.Lsm.check(runtime.lsm().socketConnect(task, s.sock, sockaddr(addr)),
                 "connect " + addr);
         if (addr.family() != s.family) {
             throw new BpfException(Errno.EAFNOSUPPORT, "connect: address family " + addr.family() + " on an AF " + s.family + " socket");
@@ -332,6 +362,7 @@ public final class Net {
             autobind(s, to);
             s.peer = to;
             setState(s, TcpState.ESTABLISHED);
+            syncSock(s);
             return;
         }
         tcp.connect(s, task, to);
@@ -372,6 +403,10 @@ public final class Net {
             }
         }
         child.adoptFirstFile();   // the accept queue's reference becomes the fd's
+        synchronized (this) {
+            child.grafted = true;   // inet_accept → sock_graft(sk2, newsock)
+            syncSock(child);
+        }
         try {
             return task.fds().install(new File.SocketFile(child, File.FMODE_RDWR));
         } catch (BpfException e) {
@@ -516,6 +551,7 @@ public final class Net {
         }
         bound.add(s);
         s.local = at;
+        syncSock(s);
     }
 
     /** An accepted child shares the listener's port ({@code inet_ehash}): it joins the table without a conflict check. */
@@ -525,6 +561,7 @@ public final class Net {
         ports.computeIfAbsent(portKey(child.protocol, child.family, local.port()), k -> new ArrayList<>()).add(child);
         child.local = local;
         child.peer = peer;
+        syncSock(child);
     }
 
     void unhash(Socket s) {
@@ -600,6 +637,7 @@ public final class Net {
     void setState(Socket s, int state) {
         int old = s.state;
         s.state = state;
+        syncSock(s);
         if (old != state && s.type == Socket.SOCK_STREAM && (s.cbFlags & SockOps.STATE_CB_FLAG) != 0) {
             hooks.sockOps(s, runtime.task(s.ownerPid), SockOps.STATE_CB, old, state);
         }
@@ -637,10 +675,13 @@ public final class Net {
         return r != null && r.ctx == ctx ? r : contexts.get(ctx);
     }
 
-    /** The socket whose {@code bpf_sock} mirror is at {@code addr}, or null. */
+    /** The socket whose {@code bpf_sock} mirror or {@code struct sock} is at {@code addr}, or null. */
     Socket byMirror(long addr) { return mirrors.get(addr); }
 
-    /** The socket whose {@code bpf_sock} mirror is at {@code addr}, or null. Public for local storage owners. */
+    /**
+     * The socket whose {@code bpf_sock} mirror or {@code struct sock} is at {@code addr}, or null:
+     * the one socket behind both pointer kinds. Public for local storage owners.
+     */
     public Socket socketAt(long addr) { return byMirror(addr); }
 
     static Errno errno(int negative) {

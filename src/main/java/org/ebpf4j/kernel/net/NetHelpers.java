@@ -56,7 +56,10 @@ public final class NetHelpers {
             Task t = sk == null ? null : net.runtime().task(sk.ownerPid);
             return t == null ? OVERFLOWUID : t.uid();
         }));
-        table.register(new HelperProto(BPF_FUNC_sk_fullsock, "bpf_sk_fullsock", (s, a, b, c, d, e) -> net.byMirror(a) != null ? a : 0));
+        table.register(new HelperProto(BPF_FUNC_sk_fullsock, "bpf_sk_fullsock", (s, a, b, c, d, e) -> {
+            Socket sk = net.byMirror(a);
+            return sk == null ? 0 : sk.mirror;   // PTR_TO_SOCKET: the bpf_sock view
+        }));
         table.register(new HelperProto(BPF_FUNC_tcp_sock, "bpf_tcp_sock", (s, a, b, c, d, e) -> {
             Socket sk = net.byMirror(a);
             return sk == null || sk.tcpMirror == 0 ? 0 : sk.tcpMirror;

@@ -65,6 +65,7 @@ final class SockHooks {
         if (hook == CgroupHook.INET_SOCK_CREATE) {
             s.mark = (int) arena.load32(s.mirror + SockLayouts.Sock.MARK);
             s.priority = (int) arena.load32(s.mirror + SockLayouts.Sock.PRIORITY);
+            net.syncSock(s);
         }
         return ret;
     }

@@ -37,8 +37,7 @@ public final class SockLayouts {
          * bounds their {@code bpf_sock} accesses by {@link #SIZE}.
          */
         public static final int OWNER_BLOCK = SIZE;
-        /** The arena block a socket allocates: its mirror, then its owner block. */
-        public static final int ALLOC = OWNER_BLOCK + org.ebpf4j.map.storage.OwnerTable.BLOCK_SIZE;
+        // The rest of a socket's arena block (struct sock, struct socket): SockLayout.
     }
 
     /** {@code struct bpf_sock_addr} (72 bytes): bind/connect/sendmsg/recvmsg/getpeername/getsockname. */

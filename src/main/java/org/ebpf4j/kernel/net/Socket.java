@@ -26,7 +26,10 @@ import org.ebpf4j.map.storage.SkStorageOwner;
  *
  * <p>The socket keeps a {@code struct bpf_sock} mirror in the arena ({@link #mirror()}) that
  * {@code skb->sk}, {@code ctx->sk} and {@code bpf_sk_fullsock} hand to programs, refreshed on
- * every state change; TCP sockets also keep a {@code struct bpf_tcp_sock} mirror.
+ * every state change; TCP sockets also keep a {@code struct bpf_tcp_sock} mirror. In the same
+ * arena block ({@link SockLayout}) lie its {@code struct sock} ({@link #sk()}), what BTF-typed
+ * programs are handed, and its {@code struct socket} ({@link #sock()}), both laid out as the
+ * model kernel's BTF says and kept current ({@link SockMirror}).
  *
  * <p>Guarded by the owning {@link Net}'s lock except the reference counts and the cookie.
  */
@@ -46,7 +49,17 @@ public final class Socket extends KernelObject implements SkStorageOwner {
     final int ownerPid;
     final Cgroup cgroup;
     final long mirror;
+    /** Arena address of the {@code struct sock} (model kernel BTF layout). */
+    final long sk;
+    /** Arena address of the {@code struct socket} (model kernel BTF layout). */
+    final long sock;
     final long tcpMirror;
+    /**
+     * Whether a {@code struct socket} owns this sock ({@code sk->sk_socket} set: {@code sock_init_data},
+     * {@code sock_graft} on accept; cleared by {@code sock_orphan} at release). Bare and
+     * not-yet-accepted sockets have none.
+     */
+    boolean grafted;
     volatile int state = TcpState.CLOSE;
     SockAddr local;
     SockAddr peer;
@@ -89,7 +102,12 @@ public final class Socket extends KernelObject implements SkStorageOwner {
         this.protocol = protocol;
         this.ownerPid = ownerPid;
         this.cgroup = cgroup;
-        this.mirror = net.arena().alloc(SockLayouts.Sock.ALLOC);
+        this.mirror = net.arena().alloc(net.sockLayout().alloc());
+        if (mirror == 0) {
+            throw new org.ebpf4j.uapi.BpfException(org.ebpf4j.uapi.Errno.ENOMEM, "socket: arena full, no block for its struct sock");
+        }
+        this.sk = mirror + SockLayout.SK;
+        this.sock = mirror + net.sockLayout().socketAt;
         this.tcpMirror = type == SOCK_STREAM ? net.arena().alloc(SockLayouts.TcpSock.SIZE) : 0;
     }
 
@@ -117,6 +135,15 @@ public final class Socket extends KernelObject implements SkStorageOwner {
 
     /** Arena address of the {@code struct bpf_sock} mirror. */
     public long mirror() { return mirror; }
+
+    /**
+     * Arena address of the {@code struct sock}: what the kernel passes as {@code struct sock *}
+     * to BTF-typed programs (fentry on {@code bpf_sk_storage_free}, iterators ...).
+     */
+    public long sk() { return sk; }
+
+    /** Arena address of the {@code struct socket} (the LSM socket hooks' argument). */
+    public long sock() { return sock; }
 
     /** Arena address of the {@code struct bpf_tcp_sock} mirror; 0 for UDP. */
     public long tcpMirror() { return tcpMirror; }
@@ -173,6 +200,7 @@ public final class Socket extends KernelObject implements SkStorageOwner {
         synchronized (this) {
             if (cookie == 0) {
                 cookie = net.nextCookie();
+                net.cookiePublished(this, cookie);
             }
             return cookie;
         }

@@ -41,6 +41,21 @@ final class Sockopts {
         return v != null && intOf(v) != 0;
     }
 
+    /** Linux 6.18's defaults as the model answers SO_RCVBUF/SO_SNDBUF before a setsockopt. */
+    static final int DEFAULT_RCVBUF = 131072, DEFAULT_SNDBUF = 16384;
+
+    /** {@code sk->sk_rcvbuf}: what SO_RCVBUF set (doubled), else the default. */
+    static int rcvbuf(Socket s) {
+        byte[] v = s.options.get(key(SOL_SOCKET, SO_RCVBUF));
+        return v == null ? DEFAULT_RCVBUF : intOf(v);
+    }
+
+    /** {@code sk->sk_sndbuf}: what SO_SNDBUF set (doubled), else the default. */
+    static int sndbuf(Socket s) {
+        byte[] v = s.options.get(key(SOL_SOCKET, SO_SNDBUF));
+        return v == null ? DEFAULT_SNDBUF : intOf(v);
+    }
+
     // ---- the socket's own handlers (sk_setsockopt / sk_getsockopt and the protocols') ----
 
     /** The kernel's handler; returns normally or throws the errno Linux gives. */
@@ -87,6 +102,7 @@ final class Sockopts {
             default -> throw new BpfException(Errno.ENOPROTOOPT, what + ": level not modelled");
         }
         s.options.put(key(level, optname), v.clone());
+        s.net.syncSock(s);   // sk_mark, sk_priority, sk_rcvbuf ... as BTF-typed programs read them
     }
 
     /**
@@ -103,8 +119,8 @@ final class Sockopts {
                 case SO_DOMAIN -> intBytes(s.family);
                 case SO_MARK -> intBytes(s.mark);
                 case SO_PRIORITY -> intBytes(s.priority);
-                case SO_RCVBUF -> s.options.getOrDefault(key(level, optname), intBytes(131072));
-                case SO_SNDBUF -> s.options.getOrDefault(key(level, optname), intBytes(16384));
+                case SO_RCVBUF -> intBytes(rcvbuf(s));
+                case SO_SNDBUF -> intBytes(sndbuf(s));
                 case SO_REUSEADDR, SO_REUSEPORT -> s.options.getOrDefault(key(level, optname), intBytes(0));
                 default -> throw new BpfException(Errno.ENOPROTOOPT, what + ": option not modelled");
             };

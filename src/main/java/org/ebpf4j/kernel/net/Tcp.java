@@ -92,6 +92,8 @@ final class Tcp {
         child.listener = l;
         child.peerSock = c;
         child.options.putAll(l.options);
+        child.mark = l.mark;   // sk_clone_lock → sock_copy: the child starts as a copy of the listener
+        child.priority = l.priority;
         child.cbFlags = l.cbFlags;
         child.segsIn = 2;
         child.segsOut = 1;
@@ -104,6 +106,7 @@ final class Tcp {
     private void fail(Socket c, Errno e, String why) {
         net.setState(c, TcpState.CLOSE);
         c.peer = null;
+        net.syncSock(c);
         throw new BpfException(e, "connect: " + why);
     }
 

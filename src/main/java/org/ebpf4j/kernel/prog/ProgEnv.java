@@ -66,7 +66,7 @@ public final class ProgEnv {
         new org.ebpf4j.kernel.helpers.CgroupRetvalHelpers(runtime.arena(), runCtx::get).registerInto(helpers);
         storageOwners = OwnerTable.of(runtime.mapRegistry());
         // task_struct / cgroup pointers come from the mirrors (bpf_get_current_task_btf ...), sockets
-        // from their bpf_sock mirrors in the network (made after this), other owners from the table,
+        // from their bpf_sock mirrors or struct socks in the network (made after this), other owners from the table,
         // whose owner blocks also give the arena fast path (storageAt)
         org.ebpf4j.kernel.task.KernelMirrors mirrors = runtime.mirrors();
         LocalStorageHelpers.register(helpers, runtime.mapRegistry(), new org.ebpf4j.map.storage.OwnerResolver() {
@@ -90,9 +90,14 @@ public final class ProgEnv {
                 if (a != 0) {
                     return a;
                 }
-                // a socket's block follows its bpf_sock mirror (sk->sk_bpf_storage): no lookup
-                a = storageOwners.storageAt(addr + org.ebpf4j.kernel.net.SockLayouts.Sock.OWNER_BLOCK);
-                if (a != 0) {
+                // a socket's block follows its bpf_sock mirror and precedes its struct sock
+                // (sk->sk_bpf_storage, kernel.net.SockLayout): no lookup from either pointer
+                a = storageOwners.probe(addr + org.ebpf4j.kernel.net.SockLayouts.Sock.OWNER_BLOCK);
+                if (a != OwnerTable.NOT_A_BLOCK) {
+                    return a;
+                }
+                a = storageOwners.probe(addr + org.ebpf4j.kernel.net.SockLayout.SK_TO_OWNER_BLOCK);
+                if (a != OwnerTable.NOT_A_BLOCK) {
                     return a;
                 }
                 org.ebpf4j.map.storage.StorageOwner o = ownerAt(addr);

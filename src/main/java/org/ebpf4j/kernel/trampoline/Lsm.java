@@ -28,10 +28,11 @@ import org.ebpf4j.memory.Arena;
  *   <li>{@code struct file}: {@code f_path} 0 ({@code mnt} 0, {@code dentry} 8), {@code f_inode} 16,
  *       {@code f_flags} 24, {@code f_mode} 28; 32 bytes.</li>
  * </ul>
+ * The socket hooks take the socket's own {@code struct socket} (kernel.net's {@code Socket.sock()},
+ * laid out from the model kernel BTF), whose {@code sk} is the socket's {@code struct sock}: the
+ * same pointer fentry on {@code bpf_sk_storage_free} and the sk storage helpers see.
  */
 public final class Lsm {
-    /** {@code struct socket}: {@code type} at 0 (short), {@code flags} 8, {@code sk} 16. */
-    static final int SOCKET_SIZE = 24, SOCKET_TYPE = 0, SOCKET_SK = 16;
     /** {@code struct sockaddr_in6}, the larger of the two addresses. */
     static final int SOCKADDR_SIZE = 28;
 
@@ -110,27 +111,24 @@ public final class Lsm {
 
     /**
      * {@code security_socket_post_create(sock, family, type, protocol, kern)} of {@code __sock_create}:
-     * {@code sk} is the new socket's {@code struct sock} mirror.
+     * {@code sock} is the arena address of the new socket's {@code struct socket} ({@code sock->sk} set).
      */
-    public int socketPostCreate(Task task, long sk, int family, int type, int protocol) {
-        if (socketPostCreate.idle()) {
-            return 0;
-        }
-        return withSocket(sk, type, sock -> hook(socketPostCreate, task, sock, family, type, protocol, 0));
+    public int socketPostCreate(Task task, long sock, int family, int type, int protocol) {
+        return hook(socketPostCreate, task, sock, family, type, protocol, 0);
     }
 
     /**
      * {@code security_socket_bind(sock, address, addrlen)} of {@code __sys_bind}, before the
      * protocol's bind: {@code sockaddr} is the address as the user passed it (sockaddr_in / _in6 bytes).
      */
-    public int socketBind(Task task, long sk, int type, byte[] sockaddr) { return sockAddrHook(socketBind, task, sk, type, sockaddr); }
+    public int socketBind(Task task, long sock, byte[] sockaddr) { return sockAddrHook(socketBind, task, sock, sockaddr); }
 
     /** {@code security_socket_connect(sock, address, addrlen)} of {@code __sys_connect}. */
-    public int socketConnect(Task task, long sk, int type, byte[] sockaddr) {
-        return sockAddrHook(socketConnect, task, sk, type, sockaddr);
+    public int socketConnect(Task task, long sock, byte[] sockaddr) {
+        return sockAddrHook(socketConnect, task, sock, sockaddr);
     }
 
-    private int sockAddrHook(Trampoline tr, Task task, long sk, int type, byte[] sockaddr) {
+    private int sockAddrHook(Trampoline tr, Task task, long sock, byte[] sockaddr) {
         if (tr.idle()) {
             return 0;
         }
@@ -144,27 +142,9 @@ public final class Lsm {
             for (int i = 0; i < SOCKADDR_SIZE; i++) {
                 arena.store8(addr + i, i < n ? sockaddr[i] : 0);
             }
-            return withSocket(sk, type, sock -> hook(tr, task, sock, addr, n));
+            return hook(tr, task, sock, addr, n);
         } finally {
             arena.free(addr, SOCKADDR_SIZE);
-        }
-    }
-
-    /** A {@code struct socket} in the arena for the duration of one hook. */
-    private int withSocket(long sk, int type, java.util.function.LongToIntFunction body) {
-        Arena arena = rt.arena();
-        long sock = arena.alloc(SOCKET_SIZE);
-        if (sock == 0) {
-            return org.ebpf4j.uapi.Errno.ENOMEM.negative();
-        }
-        try {
-            arena.store64(sock, 0);
-            arena.store64(sock + 8, 0);
-            arena.store16(sock + SOCKET_TYPE, (short) type);
-            arena.store64(sock + SOCKET_SK, sk);
-            return body.applyAsInt(sock);
-        } finally {
-            arena.free(sock, SOCKET_SIZE);
         }
     }
 }

@@ -147,6 +147,22 @@ public final class OwnerTable implements OwnerResolver {
         return arena.load64(addr + LocalStorageLayout.OWNER_STORAGE);
     }
 
+    /** What {@link #probe} answers for an address that holds no owner block. */
+    public static final long NOT_A_BLOCK = -1;
+
+    /**
+     * As {@link #storageAt}, but telling "an owner block with no storage" (0) from "no owner block
+     * here" ({@link #NOT_A_BLOCK}), for a caller that looks for an owner's block at several
+     * places around the pointer it holds (a socket's {@code bpf_sock} and {@code struct sock}
+     * views, {@code kernel.net.SockLayout}) and must stop at the first real one.
+     */
+    public long probe(long addr) {
+        if (!arena.contains(addr, BLOCK) || arena.load32(addr + LocalStorageLayout.OWNER_MAGIC) != MAGIC) {
+            return NOT_A_BLOCK;
+        }
+        return arena.load64(addr + LocalStorageLayout.OWNER_STORAGE);
+    }
+
     @Override
     public StorageOwner ownerAt(long addr) {
         if (addr == 0 || !arena.contains(addr, BLOCK)) {
