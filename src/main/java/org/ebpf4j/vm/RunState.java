@@ -70,6 +70,27 @@ public final class RunState {
         pendingTailCall = null;
     }
 
+    /**
+     * Called by an engine when a run starts on this state as the continuation of {@code caller}'s
+     * run after a tail call into another engine ({@link Executable#runAsTailCall}): the tail calls
+     * taken so far carry over, so the budget is the chain's, not the engine's.
+     */
+    public void continueRun(Executable exe, RunState caller) {
+        executable = exe;
+        tailCalls = caller.tailCalls;
+        pendingTailCall = null;
+    }
+
+    /**
+     * Called by an engine when a run started by {@link #continueRun} ends: {@code caller} sees the
+     * tail calls taken here. It matters when the caller was a subprogram frame: its own caller
+     * goes on, and its further tail calls count against the same budget (one tail_call_cnt per
+     * run, shared by bpf-to-bpf frames on Linux 6.18, arch/x86/net/bpf_jit_comp.c tail_call_cnt_ptr).
+     */
+    public void endContinuedRun(RunState caller) {
+        caller.tailCalls = Math.max(caller.tailCalls, tailCalls);
+    }
+
     /** Whether a helper asked for a tail call that the engine has not taken yet. */
     public boolean tailCallPending() { return pendingTailCall != null; }
 
