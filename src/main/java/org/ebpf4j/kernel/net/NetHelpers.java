@@ -92,6 +92,19 @@ public final class NetHelpers {
 
     /** {@code bpf_skb_load_bytes(skb, offset, to, len)}: -EFAULT out of the packet, buffer zeroed then. */
     private long skbLoadBytes(RunState s, long skb, long off, long to, long len) {
+        // The fast path, kept small so that C2 inlines the helper into a program's compiled code
+        // (a bigger body was "already compiled into a big method" and stayed a call): the hook run
+        // already found in this run, an in-packet read, a destination in the arena.
+        if (s.ctxObject(skb) instanceof HookRun r && r.pkt != 0 && off >= 0 && len > 0
+                && off + len <= r.pktLen && arena.contains(to, len)) {
+            arena.copy(to, r.pkt + off, len);
+            return 0;
+        }
+        return skbLoadBytesSlow(s, skb, off, to, len);
+    }
+
+    /** {@link #skbLoadBytes} the first time in a run, and every failing call. */
+    private long skbLoadBytesSlow(RunState s, long skb, long off, long to, long len) {
         HookRun r = hookRun(s, skb);
         if (r == null || r.pkt == 0 || off < 0 || len <= 0 || off + len > r.pktLen || !arena.contains(to, len)) {
             if (len > 0 && arena.contains(to, len)) {
