@@ -25,7 +25,8 @@ final class BenchPrograms {
             new Bench("hash_cookie", "sk_counter.bpf.o", "hash_count", 64),
             new Bench("parser_1500", "parser.bpf.o", "parse", 1500),
             new Bench("sieve_loop", "sieve_loop.bpf.o", "sieve_loop", 64),
-            new Bench("tail_chain_33", "tail_chain.bpf.o", "chain_entry", 64));
+            new Bench("tail_chain_33", "tail_chain.bpf.o", "chain_entry", 64),
+            new Bench("tail_pingpong_33", "tail_pingpong.bpf.o", "pingpong_entry", 64));
 
     /** An Ethernet/IPv4/UDP frame of {@code size} bytes (10.0.0.1:1000 → 10.0.0.2:2000), patterned payload. */
     static byte[] frame(int size) {

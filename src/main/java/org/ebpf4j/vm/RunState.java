@@ -24,6 +24,8 @@ public final class RunState {
     private Executable executable;
     private int tailCalls;
     private Executable pendingTailCall;
+    private long ctxKey;
+    private Object ctxObject;
 
     public RunState(Arena arena, Host host, int cpu) {
         this.arena = arena;
@@ -61,6 +63,21 @@ public final class RunState {
      */
     public void requestTailCall(Executable target) { pendingTailCall = target; }
 
+    /**
+     * The kernel object a helper found behind the context pointer {@code ctx} earlier in this
+     * run ({@link #rememberCtxObject}), or null. On Linux the context pointer of an skb program
+     * <em>is</em> the {@code struct sk_buff}; here a helper maps the arena address to its hook run
+     * once per run instead of once per call (bpf_skb_load_bytes in a byte loop). Valid for this run
+     * only: {@link #begin} forgets it, and a context lives at least as long as the runs on it.
+     */
+    public Object ctxObject(long ctx) { return ctxKey == ctx ? ctxObject : null; }
+
+    /** Remembers {@code o} as the object behind {@code ctx} for the rest of this run. */
+    public void rememberCtxObject(long ctx, Object o) {
+        ctxKey = ctx;
+        ctxObject = o;
+    }
+
     // ---- engine side ----
 
     /** Called by the engine when a run starts on this state. */
@@ -68,6 +85,29 @@ public final class RunState {
         executable = exe;
         tailCalls = 0;
         pendingTailCall = null;
+        ctxObject = null;
+    }
+
+    /**
+     * Called by an engine when a run starts on this state as the continuation of {@code caller}'s
+     * run after a tail call into another engine ({@link Executable#runAsTailCall}): the tail calls
+     * taken so far carry over, so the budget is the chain's, not the engine's.
+     */
+    public void continueRun(Executable exe, RunState caller) {
+        executable = exe;
+        tailCalls = caller.tailCalls;
+        pendingTailCall = null;
+        ctxObject = null;
+    }
+
+    /**
+     * Called by an engine when a run started by {@link #continueRun} ends: {@code caller} sees the
+     * tail calls taken here. It matters when the caller was a subprogram frame: its own caller
+     * goes on, and its further tail calls count against the same budget (one tail_call_cnt per
+     * run, shared by bpf-to-bpf frames on Linux 6.18, arch/x86/net/bpf_jit_comp.c tail_call_cnt_ptr).
+     */
+    public void endContinuedRun(RunState caller) {
+        caller.tailCalls = Math.max(caller.tailCalls, tailCalls);
     }
 
     /** Whether a helper asked for a tail call that the engine has not taken yet. */

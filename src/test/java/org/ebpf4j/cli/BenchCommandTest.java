@@ -72,6 +72,14 @@ class BenchCommandTest {
         assertRow(out, "tail_chain_33", "33");   // MAX_TAIL_CALL_CNT: the 34th tail call falls through
     }
 
+    @Test
+    void aPingPongOfTwoProgramsStopsAt33Too() {
+        // two different programs tail-calling each other: the direct-call path, not the self-restart
+        String[] r = run("bench", "--repeat", "200", "--only", "tail_pingpong_33");
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertRow(r[1], "tail_pingpong_33", "33");
+    }
+
     /**
      * The socket programs run on our own TEST_RUN's dummy socket: sk storage created on the
      * first run of a call, the hash keyed by its cookie; a call of one run returns 1 on every side.

@@ -4,6 +4,7 @@ import org.ebpf4j.kernel.Task;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
+import org.ebpf4j.vm.RunState;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.HelperTable;
 
@@ -43,7 +44,7 @@ public final class NetHelpers {
 
     /** Registers every helper above into {@code table} (replacing same-numbered ones). */
     public void registerInto(HelperTable table) {
-        table.register(new HelperProto(BPF_FUNC_skb_load_bytes, "bpf_skb_load_bytes", (s, a, b, c, d, e) -> skbLoadBytes(a, b, c, d)));
+        table.register(new HelperProto(BPF_FUNC_skb_load_bytes, "bpf_skb_load_bytes", (s, a, b, c, d, e) -> skbLoadBytes(s, a, b, c, d)));
         table.register(new HelperProto(BPF_FUNC_get_socket_cookie, "bpf_get_socket_cookie", (s, a, b, c, d, e) -> {
             Socket sk = socketOf(a);
             return sk == null ? 0 : sk.cookie();
@@ -93,8 +94,21 @@ public final class NetHelpers {
     }
 
     /** {@code bpf_skb_load_bytes(skb, offset, to, len)}: -EFAULT out of the packet, buffer zeroed then. */
-    private long skbLoadBytes(long skb, long off, long to, long len) {
-        HookRun r = net.context(skb);
+    private long skbLoadBytes(RunState s, long skb, long off, long to, long len) {
+        // The fast path, kept small so that C2 inlines the helper into a program's compiled code
+        // (a bigger body was "already compiled into a big method" and stayed a call): the hook run
+        // already found in this run, an in-packet read, a destination in the arena.
+        if (s.ctxObject(skb) instanceof HookRun r && r.pkt != 0 && off >= 0 && len > 0
+                && off + len <= r.pktLen && arena.contains(to, len)) {
+            arena.copy(to, r.pkt + off, len);
+            return 0;
+        }
+        return skbLoadBytesSlow(s, skb, off, to, len);
+    }
+
+    /** {@link #skbLoadBytes} the first time in a run, and every failing call. */
+    private long skbLoadBytesSlow(RunState s, long skb, long off, long to, long len) {
+        HookRun r = hookRun(s, skb);
         if (r == null || r.pkt == 0 || off < 0 || len <= 0 || off + len > r.pktLen || !arena.contains(to, len)) {
             if (len > 0 && arena.contains(to, len)) {
                 arena.fill(to, len, (byte) 0);
@@ -103,6 +117,22 @@ public final class NetHelpers {
         }
         arena.copy(to, r.pkt + off, len);
         return 0;
+    }
+
+    /**
+     * The hook run behind {@code ctx}, found once per program run ({@link RunState#ctxObject}): a
+     * byte loop of bpf_skb_load_bytes (parser_1500: 178 calls a run) pays the thread-local lookup
+     * once.
+     */
+    private HookRun hookRun(RunState s, long ctx) {
+        if (s.ctxObject(ctx) instanceof HookRun r) {
+            return r;
+        }
+        HookRun r = net.context(ctx);
+        if (r != null) {
+            s.rememberCtxObject(ctx, r);
+        }
+        return r;
     }
 
     /** {@code bpf_sock_ops_cb_flags_set}: sets the supported bits, returns the unsupported ones. */

@@ -45,21 +45,30 @@ public final class InterpEngine implements Engine {
 
     public Arena arena() { return arena; }
 
-    long run(InterpExecutable exe, long r1, long r2) {
+    long run(InterpExecutable exe, long r1, long r2) { return run(exe, r1, r2, null); }
+
+    /** A tail call into {@code exe} from another engine's run ({@link Executable#runAsTailCall}). */
+    long runContinued(InterpExecutable exe, org.ebpf4j.vm.RunState caller, long ctx) {
+        return run(exe, ctx, 0, caller);
+    }
+
+    private long run(InterpExecutable exe, long r1, long r2, org.ebpf4j.vm.RunState caller) {
         Context ctx = contexts.get();
         if (!ctx.busy) {
-            return runOn(ctx, exe, r1, r2);
+            return runOn(ctx, exe, r1, r2, caller);
         }
-        // A helper started another run on this thread: give it its own registers and stack.
+        // A helper (or a tail call through another engine) started another run on this thread:
+        // give it its own registers and stack.
         Context nested = new Context(this, arena, ctx.state.cpu());
         try {
-            return runOn(nested, exe, r1, r2);
+            return runOn(nested, exe, r1, r2, caller);
         } finally {
             nested.release();
         }
     }
 
-    private static long runOn(Context ctx, InterpExecutable exe, long r1, long r2) {
+    /** One run; {@code caller} is the run it continues after a tail call, or null. */
+    private static long runOn(Context ctx, InterpExecutable exe, long r1, long r2, org.ebpf4j.vm.RunState caller) {
         long[] r = ctx.r;
         r[0] = 0;
         r[1] = r1;
@@ -68,13 +77,20 @@ public final class InterpEngine implements Engine {
         r[10] = ctx.fp0;
         if (exe.decoded.needsRunState) {
             ctx.loops = Context.BPF_MAX_LOOPS;
-            ctx.state.begin(exe);
+            if (caller == null) {
+                ctx.state.begin(exe);
+            } else {
+                ctx.state.continueRun(exe, caller);
+            }
         }
         ctx.busy = true;
         try {
             return Machine.exec(ctx, exe.decoded, 0, 0);
         } finally {
             ctx.busy = false;
+            if (caller != null && exe.decoded.needsRunState) {
+                ctx.state.endContinuedRun(caller);
+            }
         }
     }
 }

@@ -20,6 +20,9 @@ final class InterpExecutable implements Executable {
     public long run(long r1, long r2) { return engine.run(this, r1, r2); }
 
     @Override
+    public long runAsTailCall(org.ebpf4j.vm.RunState caller, long ctx) { return engine.runContinued(this, caller, ctx); }
+
+    @Override
     public ProgramImage image() { return decoded.verified.image(); }
 
     @Override

@@ -200,7 +200,7 @@ final class Machine {
                                 continue;
                             }
                             if (t != null) {                          // another engine's program
-                                r[0] = t.run(ctxArg);
+                                r[0] = t.runAsTailCall(ctx.state, ctxArg);
                                 if (depth == base) {
                                     return r[0];
                                 }
@@ -228,7 +228,7 @@ final class Machine {
                             pc = 0;
                             continue;
                         }
-                        r[0] = t.run(r[1]);                           // another engine's program
+                        r[0] = t.runAsTailCall(ctx.state, r[1]);      // another engine's program
                         if (depth == base) {
                             return r[0];
                         }

@@ -10,6 +10,7 @@ import org.ebpf4j.vm.Engine;
 import org.ebpf4j.vm.Executable;
 import org.ebpf4j.vm.Interpreter;
 import org.ebpf4j.vm.ProgramImage;
+import org.ebpf4j.vm.RunState;
 import org.ebpf4j.vm.VerifierOption;
 import org.ebpf4j.vm.helper.HelperTable;
 import org.ebpf4j.vm.verifier.StructuralVerifier;
@@ -132,15 +133,21 @@ public final class JitCompiler implements Engine {
         return i;
     }
 
-    long run(JitExecutable exe, long r1, long r2) {
+    long run(JitExecutable exe, long r1, long r2) { return run(exe, r1, r2, null); }
+
+    /** A tail call into {@code exe} from another engine's run ({@link Executable#runAsTailCall}). */
+    long runContinued(JitExecutable exe, RunState caller, long ctx) { return run(exe, ctx, 0, caller); }
+
+    private long run(JitExecutable exe, long r1, long r2, RunState caller) {
         JitContext ctx = contexts.get();
         if (!ctx.busy) {
-            return runOn(ctx, exe, r1, r2);
+            return runOn(ctx, exe, r1, r2, caller);
         }
-        // A helper started another run on this thread: give it its own stack and state.
+        // A helper (or a tail call through another engine) started another run on this thread:
+        // give it its own stack and state.
         JitContext nested = new JitContext(this, arena, ctx.state.cpu());
         try {
-            return runOn(nested, exe, r1, r2);
+            return runOn(nested, exe, r1, r2, caller);
         } finally {
             nested.release();
         }
@@ -149,12 +156,18 @@ public final class JitCompiler implements Engine {
     /**
      * One run on a free context. Generated code records curExe/curDepth at each helper call, and
      * tailTarget is null between runs (the finally below), so only the RunState and the may_goto
-     * budget need setting, and only for programs that can observe them.
+     * budget need setting, and only for programs that can observe them (a program without helper
+     * calls makes no tail call, so a continued run's count needs nothing either). {@code caller}
+     * is the run this one continues after a tail call from another engine, or null.
      */
-    private static long runOn(JitContext c, JitExecutable exe, long r1, long r2) {
+    private static long runOn(JitContext c, JitExecutable exe, long r1, long r2, RunState caller) {
         if (exe.needsRunState) {
             c.loops = JitContext.BPF_MAX_LOOPS;
-            c.state.begin(exe);
+            if (caller == null) {
+                c.state.begin(exe);
+            } else {
+                c.state.continueRun(exe, caller);
+            }
         }
         c.busy = true;
         try {
@@ -163,6 +176,9 @@ public final class JitCompiler implements Engine {
         } finally {
             c.busy = false;
             c.tailTarget = null;
+            if (caller != null && exe.needsRunState) {
+                c.state.endContinuedRun(caller);
+            }
         }
     }
 }

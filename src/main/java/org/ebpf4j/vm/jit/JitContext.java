@@ -66,7 +66,7 @@ final class JitContext implements RunState.Host {
             tailR2 = r2;
             return true;
         }
-        retVal = t.run(ctxArg);
+        retVal = t.runAsTailCall(state, ctxArg);
         return true;
     }
 
@@ -87,7 +87,7 @@ final class JitContext implements RunState.Host {
         if (t instanceof JitExecutable je && je.owner == owner) {
             return je.compiled;
         }
-        retVal = t.run(ctxArg);
+        retVal = t.runAsTailCall(state, ctxArg);
         return FOREIGN_RAN;
     }
 

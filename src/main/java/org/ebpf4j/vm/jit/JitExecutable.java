@@ -52,6 +52,9 @@ final class JitExecutable implements Executable {
     public long run(long r1, long r2) { return owner.run(this, r1, r2); }
 
     @Override
+    public long runAsTailCall(org.ebpf4j.vm.RunState caller, long ctx) { return owner.runContinued(this, caller, ctx); }
+
+    @Override
     public ProgramImage image() { return verified.image(); }
 
     @Override

@@ -23,6 +23,9 @@ final class JitFallback implements Executable {
     public long run(long r1, long r2) { return interpreted.run(r1, r2); }
 
     @Override
+    public long runAsTailCall(org.ebpf4j.vm.RunState caller, long ctx) { return interpreted.runAsTailCall(caller, ctx); }
+
+    @Override
     public ProgramImage image() { return interpreted.image(); }
 
     @Override
