@@ -391,7 +391,12 @@ final class HelperCalls {
             case MEM, RINGBUF_MEM -> MemAccess.region(insn, regno, r, r.off, size, r.memSize, "memory");
             case BTF_ID -> { }
             case BUF -> mem.buffer(insn, regno, r, 0, size);
-            case RDONLY_BUF -> mem.rdonlyBuffer(insn, regno, r, 0, size);
+            case RDONLY_BUF -> {
+                if (write) {   // check_helper_mem_access: a helper's raw-mode output into read-only memory
+                    throw MemAccess.eacces(insn, "R" + regno + " cannot write into " + r.type.kernelName);
+                }
+                mem.rdonlyBuffer(insn, regno, r, 0, size);
+            }
             default -> throw typeErr(insn, regno, r, MEM_TYPES);
         }
     }

@@ -196,6 +196,23 @@ class IterTargetsTest {
         assertTrue(e.getMessage().contains("cannot write into rdonly_buf"), e.getMessage());
     }
 
+    @Test
+    void verifierRefusesAHelperWritingIntoTheReadOnlyKey() {
+        // key = ctx->key; if (key) bpf_get_current_comm(key, 4); return 0
+        var insns = Asm.program()
+                .ldx(Size.DW, Reg.R1, Reg.R1, MapElemTarget.OFF_KEY)
+                .jeq(Reg.R1, 0, "out")
+                .mov64(Reg.R2, 4)
+                .call(16)
+                .label("out").mov64(Reg.R0, 0).exit().build();
+        int btfId = rt.kernelBtf().findByName("bpf_iter_bpf_map_elem", BtfType.Func.class).orElseThrow().id();
+        ProgLoadAttr attr = new ProgLoadAttr(ProgType.TRACING.value(), insns, "GPL", 0, null, 0, 0, 0, "", 0,
+                AttachType.TRACE_ITER.value(), 0, btfId, 0, null);
+        BpfException e = assertThrows(BpfException.class, () -> bpf.progLoad(task, attr));
+        assertEquals(Errno.EACCES, e.errno(), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot write into rdonly_buf"), e.getMessage());
+    }
+
     // ---- item 3: task filters ----
 
     @Test
