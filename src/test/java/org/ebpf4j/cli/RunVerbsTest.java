@@ -89,6 +89,10 @@ class RunVerbsTest {
         assertTrue(bad.err().startsWith("ebpf4j iter: EACCES: "), bad.err());
         Run none = run("iter", "src/test/bpf/iter_sk_storage.bpf.o", "dump_sk_storage");
         assertTrue(none.err().startsWith("ebpf4j iter: EBADF: "), none.err());
+        Run noTask = run("iter", "src/test/bpf/iter_targets.bpf.o", "task_pids", "--tid", "999999");
+        assertEquals("end\n", noTask.out(), noTask.err());   // a tid naming no task: only the stop call
+        Run all = run("iter", "src/test/bpf/iter_targets.bpf.o", "task_pids");
+        assertTrue(all.out().matches("(\\d+\n)+end\n"), all.out());
         Run both = run("iter", "src/test/bpf/iter_targets.bpf.o", "task_pids", "--map", "iter_tar.data", "--pid", "1");
         assertTrue(both.err().contains("give one"), both.err());
     }
