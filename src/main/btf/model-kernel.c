@@ -502,3 +502,32 @@ __attribute__((used, noinline)) int ebpf4j_model_iter_task_types(struct bpf_iter
 {
 	return 0;
 }
+
+struct bpf_iter__bpf_map_elem {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	void *key;
+	void *value;
+};
+
+__attribute__((used, noinline)) int bpf_iter_bpf_map_elem(struct bpf_iter_meta *meta,
+		struct bpf_map *map, void *key, void *value)
+{
+	return 0;
+}
+
+struct bpf_iter__cgroup {
+	struct bpf_iter_meta *meta;
+	struct cgroup *cgroup;
+};
+
+__attribute__((used, noinline)) int bpf_iter_cgroup(struct bpf_iter_meta *meta, struct cgroup *cgroup)
+{
+	return 0;
+}
+
+__attribute__((used, noinline)) int ebpf4j_model_iter_elem_types(struct bpf_iter__bpf_map_elem *a,
+		struct bpf_iter__cgroup *b)
+{
+	return 0;
+}

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             TestRunCommand.class,
             MapCommand.class,
             TraceCommand.class,
+            IterCommand.class,
             DemoCommand.class,
         })
 public final class Main implements Runnable {

@@ -108,6 +108,8 @@ public final class FdTable {
         }
         if (f.openFile() != null) {
             f.openFile().get();   // get_file: both fds name one struct file
+        } else if (f instanceof File.IterFile it) {
+            it.seq().get();   // get_file: both fds share one seq_file session
         }
         try {
             return install(f);
@@ -156,7 +158,7 @@ public final class FdTable {
             return;
         }
         if (f instanceof File.IterFile it) {
-            it.seq().release();   // iter_release: the session goes before the program reference
+            it.seq().release();   // fput; the last one is iter_release: the session goes before the program reference
         }
         KernelObject o = f.object();
         if (o != null) {

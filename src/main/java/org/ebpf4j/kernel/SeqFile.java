@@ -7,11 +7,18 @@ package org.ebpf4j.kernel;
  */
 public interface SeqFile {
     /**
-     * read(fd, buf, count): at most {@code count} bytes; an empty array at the end. Failures are
+     * read(fd, buf, count) by {@code reader}, the task whose context anything read runs in
+     * (the current task of read(2)): at most {@code count} bytes; an empty array at the end. Failures are
      * {@link org.ebpf4j.uapi.BpfException}s with the errno read(2) would return.
      */
-    byte[] read(int count);
+    byte[] read(Task reader, int count);
 
-    /** The last close of the file ({@code .release}). */
+    /**
+     * {@code get_file}: one more fd names this {@code struct file} (dup(2)); {@link #release}
+     * then runs only at the last close.
+     */
+    void get();
+
+    /** {@code fput}: the last one releases the file ({@code .release}). */
     void release();
 }

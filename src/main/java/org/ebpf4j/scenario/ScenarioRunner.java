@@ -23,6 +23,7 @@ public final class ScenarioRunner implements AutoCloseable {
     private final MapSteps mapSteps;
     private final SocketSteps socketSteps;
     private final DiagSteps diagSteps;
+    private final IterSteps iterSteps;
 
     /** A runner whose relative object paths resolve against the working directory. */
     public ScenarioRunner() { this(Path.of("")); }
@@ -34,6 +35,7 @@ public final class ScenarioRunner implements AutoCloseable {
         this.mapSteps = new MapSteps(w);
         this.socketSteps = new SocketSteps(w);
         this.diagSteps = new DiagSteps(w);
+        this.iterSteps = new IterSteps(w);
     }
 
     /** Runs every step, handing each outcome to {@code sink} as it completes; returns them all. */
@@ -136,6 +138,7 @@ public final class ScenarioRunner implements AutoCloseable {
             case "map" -> { return mapSteps.map(s, msg); }
             case "socket" -> { return socketSteps.socket(s, msg); }
             case "ss" -> { return diagSteps.ss(s, msg); }
+            case "iter" -> { return iterSteps.iter(s, msg); }
             case "sysctl" -> { return sysctl(s, msg); }
             case "close" -> {
                 return w.sockets.containsKey(s.name()) ? socketSteps.op(s, msg) : progSteps.close(s, msg);

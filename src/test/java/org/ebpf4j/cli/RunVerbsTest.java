@@ -70,6 +70,33 @@ class RunVerbsTest {
         assertTrue(lines[0].trim().startsWith("ebpf4j-1000"), lines[0]);
     }
 
+    /** {@code ebpf4j iter}: bpftool iter pin + cat on the embedded runtime (kernel/bpf/bpf_iter.c). */
+    @Test
+    void iterPrintsWhatReadingTheIteratorReturns() {
+        Run c = run("iter", "src/test/bpf/iter_targets.bpf.o", "cgroup_walk", "--cgroup", "/a/b", "--order", "ancestors_up");
+        assertEquals(0, c.code(), c.err());
+        assertEquals("2 3\n1 2\n0 1\nstop\n", c.out());   // level and id from /a/b up to the root
+        Run self = run("iter", "src/test/bpf/iter_targets.bpf.o", "cgroup_walk", "--cgroup", "/x", "--order", "self_only");
+        assertEquals("1 2\nstop\n", self.out(), self.err());
+        // the program runs as the reader: the CLI's loader task
+        Run who = run("iter", "src/test/bpf/iter_targets.bpf.o", "whoami", "--chunk", "3");
+        assertEquals(0, who.code(), who.err());
+        assertTrue(who.out().matches("tgid \\d+ comm \\S+ btf_pid \\d+\n"), who.out());
+        Run sk = run("iter", "src/test/bpf/iter_sk_storage.bpf.o", "dump_sk_storage", "--map", "sk_stg_map");
+        assertEquals("stop 0\n", sk.out(), sk.err());   // an empty map: only the stop call
+        Run bad = run("iter", "src/test/bpf/iter_targets.bpf.o", "dump_u32_u64", "--map", "iter_tar.data");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().startsWith("ebpf4j iter: EACCES: "), bad.err());
+        Run none = run("iter", "src/test/bpf/iter_sk_storage.bpf.o", "dump_sk_storage");
+        assertTrue(none.err().startsWith("ebpf4j iter: EBADF: "), none.err());
+        Run noTask = run("iter", "src/test/bpf/iter_targets.bpf.o", "task_pids", "--tid", "999999");
+        assertEquals("end\n", noTask.out(), noTask.err());   // a tid naming no task: only the stop call
+        Run all = run("iter", "src/test/bpf/iter_targets.bpf.o", "task_pids");
+        assertTrue(all.out().matches("(\\d+\n)+end\n"), all.out());
+        Run both = run("iter", "src/test/bpf/iter_targets.bpf.o", "task_pids", "--map", "iter_tar.data", "--pid", "1");
+        assertTrue(both.err().contains("give one"), both.err());
+    }
+
     @Test
     void demoRunsTheSieveAndTheOtherExamples() {
         Run r = run("demo", "--seconds", "0.2");

@@ -155,7 +155,7 @@ public final class BpfIter {
             throw new BpfException(Errno.EBADF, link.describe() + " is going away");
         }
         Object aux = link.aux();
-        if (aux == null && link.target() instanceof SkStorageMapTarget) {   // released: the link is going away
+        if (aux == null && !(link.target() instanceof MapTarget)) {   // released: the link is going away
             prog.put();
             throw new BpfException(Errno.EBADF, link.describe() + " is going away");
         }
@@ -190,6 +190,6 @@ public final class BpfIter {
         if (!(f instanceof File.IterFile it)) {
             throw new BpfException(Errno.EINVAL, "fd " + fd + " is a " + f.what() + " fd, not a BPF iterator");
         }
-        return it.seq().read(count);
+        return it.seq().read(task, count);
     }
 }

@@ -18,6 +18,15 @@ public interface IterCursor {
      */
     void fill(Object obj, long ctx);
 
+    /**
+     * {@code seq_ops->show} after the program returned {@code r0}: 0 to go on, or a negative errno
+     * for the object ({@code bpf_iter_run_prog}'s -EAGAIN for any non-zero return, the default).
+     */
+    default int shown(Object obj, long r0) { return r0 == 0 ? 0 : org.ebpf4j.uapi.Errno.EAGAIN.negative(); }
+
+    /** Whether {@code show} runs the program on {@code obj} at all (a dead cgroup is skipped). */
+    default boolean runs(Object obj) { return true; }
+
     /** {@code fini_seq_private}. */
     default void close() {}
 }

@@ -3,6 +3,7 @@ package org.ebpf4j.kernel.iter;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import org.ebpf4j.kernel.SeqFile;
+import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.prog.BpfProg;
 import org.ebpf4j.memory.Arena;
 import org.ebpf4j.rcu.Rcu;
@@ -49,6 +50,10 @@ final class IterSeq implements SeqFile {
     private long seqNum;
     private boolean doneStop;
     private boolean released;
+    /** {@code f_count} of the iterator's {@code struct file}: every fd naming it (dup included). */
+    private final java.util.concurrent.atomic.AtomicInteger files = new java.util.concurrent.atomic.AtomicInteger(1);
+    /** The task whose read(2) runs the program ({@code current} in {@code bpf_seq_read}); set under the lock. */
+    private Task reader;
 
     IterSeq(BpfIter iters, BpfProg prog, IterCursor cursor, long block, long sessionId) {
         this.iters = iters;
@@ -94,7 +99,7 @@ final class IterSeq implements SeqFile {
     // ---- bpf_seq_read ----
 
     @Override
-    public byte[] read(int size) {
+    public byte[] read(Task reader, int size) {
         if (size < 0) {
             throw new BpfException(Errno.EINVAL, "read of " + size + " bytes");
         }
@@ -103,8 +108,10 @@ final class IterSeq implements SeqFile {
             if (released) {
                 throw new BpfException(Errno.EBADF, "read of a released iterator");
             }
+            this.reader = reader;
             return seqRead(size);
         } finally {
+            this.reader = null;
             lock.unlock();
         }
     }
@@ -179,10 +186,12 @@ final class IterSeq implements SeqFile {
         return new BpfException(e == null ? Errno.EINVAL : e, "read of a BPF iterator: " + why);
     }
 
-    /** {@code seq_ops->show}: the program on {@code obj}; 0, or -EAGAIN when it returned non-zero. */
+    /** {@code seq_ops->show}: the program on {@code obj}; 0, or what the target makes of a non-zero return. */
     private int show(Object obj) {
-        long r0 = run(obj);
-        return r0 == 0 ? 0 : Errno.EAGAIN.negative();
+        if (!cursor.runs(obj)) {
+            return 0;
+        }
+        return cursor.shown(obj, run(obj));
     }
 
     /** {@code seq_ops->stop} with no object: the program with the object fields NULL, once per session. */
@@ -203,15 +212,30 @@ final class IterSeq implements SeqFile {
         Rcu.Reader r = iters.runtime().rcu().reader();
         r.lock();
         try {
-            return prog.runTracing(ctx);
+            // the program runs in the reading task's context: bpf_get_current_* see it
+            return reader == null ? prog.runTracing(ctx)
+                    : iters.runtime().progs().asCurrent(reader, () -> prog.runTracing(ctx));
         } finally {
             r.unlock();
         }
     }
 
-    /** {@code iter_release}: the cursor, the arena block, the program's reference (the fd layer puts it). */
+    @Override
+    public void get() {
+        if (files.getAndIncrement() <= 0) {
+            throw new IllegalStateException("get_file on a released iterator session");
+        }
+    }
+
+    /**
+     * {@code fput}; the last one is {@code iter_release}: the cursor, the arena block (each fd's
+     * program reference the fd layer puts).
+     */
     @Override
     public void release() {
+        if (files.decrementAndGet() > 0) {
+            return;
+        }
         lock.lock();
         try {
             if (released) {

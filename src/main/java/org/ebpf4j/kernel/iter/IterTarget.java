@@ -12,7 +12,7 @@ import org.ebpf4j.vm.verifier.CtxRules;
  * with {@code bpf_iter_link_info} ({@code attach_target}/{@code detach_target}), and a fresh
  * cursor per iterator fd ({@code seq_info}).
  */
-public sealed interface IterTarget permits SkStorageMapTarget, MapTarget, TaskTarget {
+public sealed interface IterTarget permits SkStorageMapTarget, MapTarget, TaskTarget, MapElemTarget, CgroupTarget {
     /** {@code reg_info->target}. */
     String name();
 

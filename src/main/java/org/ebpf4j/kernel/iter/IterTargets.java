@@ -18,7 +18,8 @@ public final class IterTargets {
     /** {@code BPF_ITER_FUNC_PREFIX}. */
     public static final String BPF_ITER_FUNC_PREFIX = "bpf_iter_";
 
-    private static final List<IterTarget> TARGETS = List.of(new SkStorageMapTarget(), new MapTarget(), new TaskTarget());
+    private static final List<IterTarget> TARGETS = List.of(new SkStorageMapTarget(), new MapTarget(), new TaskTarget(),
+            new MapElemTarget(), new CgroupTarget());
 
     private IterTargets() {}
 

@@ -1,18 +1,22 @@
 package org.ebpf4j.kernel.iter;
 
 import java.util.List;
+import org.ebpf4j.kernel.File;
 import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.link.Attrs;
 import org.ebpf4j.kernel.prog.BpfProg;
+import org.ebpf4j.uapi.BpfException;
+import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.vm.verifier.CtxRules;
 
 /**
  * The {@code task} iterator (kernel/bpf/task_iter.c) over the runtime's tasks in pid order (the
  * model has one thread per task, so every task is its own group leader), then the stop call
  * with {@code task} NULL. Context {@code struct bpf_iter__task { meta; task; }}: a nullable
- * {@code struct task_struct} pointer (the task's mirror). Deviation: the
- * {@code bpf_iter_link_info.task} filters (tid, pid, pid_fd) are not modelled; the iterator
- * always walks every task.
+ * {@code struct task_struct} pointer (the task's mirror). The {@code bpf_iter_link_info.task}
+ * filters ({@code bpf_iter_attach_task}): {@code tid} shows that thread only, {@code pid} or
+ * {@code pid_fd} the threads of that process (here: that one task); a filter naming no live
+ * task attaches and shows nothing.
  */
 final class TaskTarget implements IterTarget {
     static final int OFF_TASK = 8;
@@ -23,7 +27,42 @@ final class TaskTarget implements IterTarget {
 
     @Override public List<CtxArg> ctxArgs() { return ARGS; }
 
-    @Override public Object attach(Task task, BpfProg prog, Attrs.IterInfo info) { return null; }
+    /** {@code enum bpf_iter_task_type}. */
+    enum Kind { ALL, TID, TGID }
+
+    /** {@code bpf_iter_aux_info.task}: which tasks, and the pid the filter names (0 for all). */
+    record Filter(Kind kind, int pid) {}
+
+    /**
+     * {@code bpf_iter_attach_task}: more than one of tid, pid and pid_fd → EINVAL; a pid_fd that
+     * is not an open pidfd → EBADF ({@code pidfd_get_pid}).
+     */
+    @Override
+    public Object attach(Task task, BpfProg prog, Attrs.IterInfo info) {
+        if (info == null) {
+            return new Filter(Kind.ALL, 0);
+        }
+        int set = (info.tid() != 0 ? 1 : 0) + (info.pid() != 0 ? 1 : 0) + (info.pidFd() != 0 ? 1 : 0);
+        if (set > 1) {
+            throw new BpfException(Errno.EINVAL, "iter_info.task: tid " + info.tid() + ", pid " + info.pid() + ", pid_fd "
+                    + info.pidFd() + ": at most one may be set");
+        }
+        if (info.tid() != 0) {
+            return new Filter(Kind.TID, info.tid());
+        }
+        if (info.pid() != 0) {
+            return new Filter(Kind.TGID, info.pid());
+        }
+        if (info.pidFd() != 0) {
+            File f = info.pidFd() < 0 ? null : task.fds().peek(info.pidFd());
+            if (!(f instanceof File.PidFdFile pf)) {
+                throw new BpfException(Errno.EBADF, "iter_info.task.pid_fd " + info.pidFd() + " is "
+                        + (f == null ? "not open" : "a " + f.what() + " fd, not a pidfd"));
+            }
+            return new Filter(Kind.TGID, pf.pid().target().pid());
+        }
+        return new Filter(Kind.ALL, 0);
+    }
 
     @Override public void detach(Object aux) { }
 
@@ -31,6 +70,7 @@ final class TaskTarget implements IterTarget {
 
     @Override
     public IterCursor open(Object aux, BpfIter iters) {
+        Filter filter = aux instanceof Filter f ? f : new Filter(Kind.ALL, 0);
         return new IterCursor() {
             /** {@code bpf_iter_seq_task_info.tid}: the pid shown last (or to show). */
             private int pid;
@@ -39,11 +79,17 @@ final class TaskTarget implements IterTarget {
 
             @Override public Object next(Object prev) { return find(pid + 1); }
 
-            /** {@code task_seq_get_next}: the live task with the smallest pid at or above {@code from}. */
+            /**
+             * {@code task_seq_get_next}: the live task with the smallest pid at or above
+             * {@code from} that the filter admits (one task per process: tid = pid = tgid).
+             */
             private Object find(int from) {
                 pid = from;
                 Task best = null;
                 for (Task t : iters.runtime().tasks()) {
+                    if (filter.kind() != Kind.ALL && t.pid() != filter.pid()) {
+                        continue;
+                    }
                     if (t.pid() >= from && (best == null || t.pid() < best.pid())) {
                         best = t;
                     }

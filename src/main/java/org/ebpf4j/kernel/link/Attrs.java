@@ -72,9 +72,34 @@ public final class Attrs {
         }
     }
 
-    /** {@code union bpf_iter_link_info}: the map member ({@code map.map_fd}), what map targets read. */
-    public record IterInfo(int mapFd) {
-        public static IterInfo map(int mapFd) { return new IterInfo(mapFd); }
+    /**
+     * {@code union bpf_iter_link_info} as its three words ({@code u0} at offset 0, {@code u1} at 4,
+     * {@code u2} at 8): the members overlap as in the kernel, so a target reads its own member of
+     * whatever the caller wrote: {@code map.map_fd}; {@code cgroup.order, cgroup_fd, cgroup_id};
+     * {@code task.tid, pid, pid_fd}.
+     */
+    public record IterInfo(int u0, int u1, long u2) {
+        public static IterInfo map(int mapFd) { return new IterInfo(mapFd, 0, 0); }
+
+        /** {@code cgroup}: an order ({@code enum bpf_cgroup_iter_order}) and a cgroup by fd or by id. */
+        public static IterInfo cgroup(int order, int cgroupFd, long cgroupId) { return new IterInfo(order, cgroupFd, cgroupId); }
+
+        /** {@code task}: at most one of tid, pid and pid_fd non-zero. */
+        public static IterInfo task(int tid, int pid, int pidFd) { return new IterInfo(tid, pid, pidFd & 0xffffffffL); }
+
+        public int mapFd() { return u0; }
+
+        public int cgroupOrder() { return u0; }
+
+        public int cgroupFd() { return u1; }
+
+        public long cgroupId() { return u2; }
+
+        public int tid() { return u0; }
+
+        public int pid() { return u1; }
+
+        public int pidFd() { return (int) u2; }
     }
 
     /** BPF_LINK_UPDATE. */

@@ -83,6 +83,13 @@ public final class BpfProg extends ProgObject implements TailCallTarget, CgroupP
 
     void maxRdwrAccess(int bytes) { this.maxRdwrAccess = bytes; }
 
+    /** {@code prog->aux->max_rdonly_access}: the same for read-only PTR_TO_BUF fields (an iterator's key). */
+    private int maxRdonlyAccess;
+
+    public int maxRdonlyAccess() { return maxRdonlyAccess; }
+
+    void maxRdonlyAccess(int bytes) { this.maxRdonlyAccess = bytes; }
+
     /** {@code bpf_prog_alloc_id}, the last step of a successful load. */
     int publishIn(Runtime rt) { return publish(rt); }
 

@@ -212,6 +212,7 @@ public final class ProgLoader {
             Executable exe;
             AttachBtf attachBtf = null;
             int maxRdwr = 0;
+            int maxRdonly = 0;
             try {
                 addKfuncCalls(insns, gpl, type);
                 VerifiedProgram vp = structural.verify(image);
@@ -244,6 +245,7 @@ public final class ProgLoader {
                         kernelBtf(), attr.logLevel(), helpers));
                 log.append(verified.log());
                 maxRdwr = verified.maxRdwrAccess();
+                maxRdonly = verified.maxRdonlyAccess();
                 requireImplemented(insns, verified.seen());
                 ctx = CtxRewriter.rewrite(sanitizeDeadCalls(insns, verified.seen()), access);
                 exe = env.engine(engineKind).load(new ProgramImage(image.name(), ctx.insns()));
@@ -260,6 +262,7 @@ public final class ProgLoader {
             prog = new BpfProg(rt, type, eat, name, tag, gpl, new ArrayList<>(used.keySet()), ctx.insns(), exe, loadTime,
                     task.uid(), ctx.maxCtxOffset(), attr.progFlags(), attachBtf, task.origin("BPF_PROG_LOAD"));
             prog.maxRdwrAccess(maxRdwr);
+            prog.maxRdonlyAccess(maxRdonly);
         } catch (BpfException e) {
             err = e;
         }

@@ -15,7 +15,9 @@ public interface CtxRules {
         /** PTR_TO_BTF_ID | PTR_MAYBE_NULL (an iterator's object, NULL in the stop call). */
         BTF_ID_OR_NULL,
         /** PTR_TO_BUF | PTR_MAYBE_NULL, read-write (an iterator's value; accesses raise max_rdwr_access). */
-        RDWR_BUF_OR_NULL
+        RDWR_BUF_OR_NULL,
+        /** PTR_TO_BUF | MEM_RDONLY | PTR_MAYBE_NULL (an iterator's map key; reads raise max_rdonly_access). */
+        RDONLY_BUF_OR_NULL
     }
 
     /**

@@ -297,7 +297,7 @@ final class HelperCalls {
 
     static boolean isMemType(RegType t) {
         return switch (t) {
-            case STACK, PACKET, PACKET_META, MAP_KEY, MAP_VALUE, MEM, RINGBUF_MEM, BTF_ID, BUF -> true;
+            case STACK, PACKET, PACKET_META, MAP_KEY, MAP_VALUE, MEM, RINGBUF_MEM, BTF_ID, BUF, RDONLY_BUF -> true;
             default -> false;
         };
     }
@@ -391,6 +391,12 @@ final class HelperCalls {
             case MEM, RINGBUF_MEM -> MemAccess.region(insn, regno, r, r.off, size, r.memSize, "memory");
             case BTF_ID -> { }
             case BUF -> mem.buffer(insn, regno, r, 0, size);
+            case RDONLY_BUF -> {
+                if (write) {   // check_helper_mem_access: a helper's raw-mode output into read-only memory
+                    throw MemAccess.eacces(insn, "R" + regno + " cannot write into " + r.type.kernelName);
+                }
+                mem.rdonlyBuffer(insn, regno, r, 0, size);
+            }
             default -> throw typeErr(insn, regno, r, MEM_TYPES);
         }
     }

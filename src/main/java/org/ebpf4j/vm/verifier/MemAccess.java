@@ -20,6 +20,7 @@ final class MemAccess {
     final Precision precision;
     /** {@code prog->aux->max_rdwr_access}: the end of the furthest PTR_TO_BUF (rdwr) access on any path. */
     private int maxRdwrAccess;
+    private int maxRdonlyAccess;
 
     /** The model kernel's BTF (null when the program has none to check against). */
     Btf kernelBtf() { return ctx.kernelBtf(); }
@@ -104,6 +105,13 @@ final class MemAccess {
                 buffer(insn, regno, reg, off, size);
                 yield write ? null : loaded(size);
             }
+            case RDONLY_BUF -> {
+                if (write) {
+                    throw eacces(insn, "R" + regno + " cannot write into " + t.kernelName);
+                }
+                rdonlyBuffer(insn, regno, reg, off, size);
+                yield loaded(size);
+            }
             default -> throw eacces(insn, "R" + regno + " invalid mem access '" + t.kernelName + "'");
         };
     }
@@ -146,6 +154,23 @@ final class MemAccess {
         }
     }
 
+    /** check_buffer_access() for a read-only PTR_TO_BUF (an iterator's key): raises max_rdonly_access. */
+    void rdonlyBuffer(int insn, int regno, RegState reg, int off, int size) {
+        long total = (long) off + reg.off;
+        if (total < 0) {
+            throw eacces(insn, "R" + regno + " invalid rdonly buffer access: off=" + total + ", size=" + size);
+        }
+        if (!reg.isConst() || reg.var.value() != 0) {
+            throw eacces(insn, "R" + regno + " invalid variable buffer offset: off=" + total + ", var_off=" + reg.var);
+        }
+        if (total + size > maxRdonlyAccess) {
+            maxRdonlyAccess = (int) Math.min(Integer.MAX_VALUE, total + size);
+        }
+    }
+
+    /** The largest end of a read-only buffer access seen so far. */
+    int maxRdonlyAccess() { return maxRdonlyAccess; }
+
     /** The largest end of an rdwr buffer access seen so far. */
     int maxRdwrAccess() { return maxRdwrAccess; }
 
@@ -186,6 +211,7 @@ final class MemAccess {
             case BTF_ID -> RegState.pointer(RegType.BTF_ID);
             case BTF_ID_OR_NULL -> RegState.pointer(RegType.BTF_ID_OR_NULL);
             case RDWR_BUF_OR_NULL -> RegState.pointer(RegType.BUF_OR_NULL);
+            case RDONLY_BUF_OR_NULL -> RegState.pointer(RegType.RDONLY_BUF_OR_NULL);
         };
         if (r.type == RegType.BTF_ID || r.type == RegType.BTF_ID_OR_NULL) {
             r.btfStruct = ctx.ctx().btfStruct(off);

@@ -32,7 +32,10 @@ enum RegType {
     RINGBUF_MEM_OR_NULL("ringbuf_mem_or_null"),
     /** PTR_TO_BUF (rdwr): an iterator's value buffer, bounded at attach by max_rdwr_access. */
     BUF("buf"),
-    BUF_OR_NULL("buf_or_null");
+    BUF_OR_NULL("buf_or_null"),
+    /** PTR_TO_BUF | MEM_RDONLY: an iterator's read-only key buffer, bounded at attach by max_rdonly_access. */
+    RDONLY_BUF("rdonly_buf"),
+    RDONLY_BUF_OR_NULL("rdonly_buf_or_null");
 
     final String kernelName;
 
@@ -43,7 +46,7 @@ enum RegType {
     boolean maybeNull() {
         return switch (this) {
             case MAP_VALUE_OR_NULL, SOCKET_OR_NULL, SOCK_COMMON_OR_NULL, TCP_SOCK_OR_NULL, BTF_ID_OR_NULL,
-                 MEM_OR_NULL, RINGBUF_MEM_OR_NULL, BUF_OR_NULL -> true;
+                 MEM_OR_NULL, RINGBUF_MEM_OR_NULL, BUF_OR_NULL, RDONLY_BUF_OR_NULL -> true;
             default -> false;
         };
     }
@@ -59,6 +62,7 @@ enum RegType {
             case MEM_OR_NULL -> MEM;
             case RINGBUF_MEM_OR_NULL -> RINGBUF_MEM;
             case BUF_OR_NULL -> BUF;
+            case RDONLY_BUF_OR_NULL -> RDONLY_BUF;
             default -> this;
         };
     }

@@ -38,7 +38,8 @@ public final class TypeVerifier {
      * sanitize_dead_code() does.
      */
     public record Result(int processedInsns, int totalStates, int peakStates, int maxStatesPerInsn,
-                         Map<Integer, Integer> stackDepths, String log, java.util.BitSet seen, int maxRdwrAccess) {}
+                         Map<Integer, Integer> stackDepths, String log, java.util.BitSet seen, int maxRdwrAccess,
+                         int maxRdonlyAccess) {}
 
     private final VerifiedProgram prog;
     private final ProgContext pc;
@@ -112,7 +113,8 @@ public final class TypeVerifier {
             throw new VerifierException(e.insnIndex(), e.errno(), e.reason(), text);
         }
         String text = log.text() + TypeLog.stats(processed, maxPerInsn, totalStates, peakStates);
-        return new Result(processed, totalStates, peakStates, maxPerInsn, Map.copyOf(st.depths), text, seen, mem.maxRdwrAccess());
+        return new Result(processed, totalStates, peakStates, maxPerInsn, Map.copyOf(st.depths), text, seen, mem.maxRdwrAccess(),
+                mem.maxRdonlyAccess());
     }
 
     private void explore(VState first) {
