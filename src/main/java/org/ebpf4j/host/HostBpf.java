@@ -304,6 +304,9 @@ public final class HostBpf {
 
     // ---- plumbing ----
 
+    /** One bpf(2) command for the other classes of this package ({@link HostCgroupBpf}); throws on failure. */
+    long command(Arena arena, Cmd cmd, MemorySegment attr, String what) { return call(arena, cmd, attr, what); }
+
     private long call(Arena arena, Cmd cmd, MemorySegment attr, String what) {
         long ret = raw(arena, cmd, attr);
         if (ret < 0) {
