@@ -54,7 +54,7 @@ public final class HostCgroupBpf {
     }
 
     /** BPF_PROG_QUERY: target_fd 0, attach_type 4, query_flags 8, attach_flags 12 (out), prog_ids 16, prog_cnt 24, prog_attach_flags 32, revision 56 (out). */
-    public Query progQuery(int cgroupFd, int attachType, boolean effective, int max) {
+    public Query progQuery(int cgroupFd, int attachType, boolean effective, boolean wantFlags, int max) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment attr = a.allocate(64, 8);
             MemorySegment ids = a.allocate(4L * max, 4);
@@ -64,7 +64,7 @@ public final class HostCgroupBpf {
             attr.set(ValueLayout.JAVA_INT, 8, effective ? 1 : 0);
             attr.set(ValueLayout.JAVA_LONG, 16, ids.address());
             attr.set(ValueLayout.JAVA_INT, 24, max);
-            if (!effective) {
+            if (wantFlags) {
                 attr.set(ValueLayout.JAVA_LONG, 32, flags.address());   // EINVAL with BPF_F_QUERY_EFFECTIVE
             }
             bpf.command(a, Cmd.PROG_QUERY, attr, "prog_query cgroup fd " + cgroupFd);

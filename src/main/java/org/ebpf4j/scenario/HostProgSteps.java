@@ -165,7 +165,7 @@ final class HostProgSteps {
         msg[0] = "query " + path + " " + at + (eff ? " (effective)" : "") + (field.equals("progs") ? "" : " " + field);
         int fd = r.openCgroup(s, path);
         try {
-            HostCgroupBpf.Query q = cg.progQuery(fd, at.value(), eff, 64);
+            HostCgroupBpf.Query q = cg.progQuery(fd, at.value(), eff, field.equals("flags"), 64);
             List<String> names = new ArrayList<>();
             for (int i = 0; i < q.progIds().length; i++) {
                 names.add(field.equals("flags") ? ProgSteps.flagNames(q.progAttachFlags()[i])
