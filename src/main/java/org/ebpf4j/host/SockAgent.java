@@ -28,7 +28,10 @@ import org.ebpf4j.uapi.BpfException;
 public final class SockAgent {
     static final int CONNECT_MS = 1000, WAIT_MS = 300;
 
+    private static final int SO_LINGER = 13;
     private final Libc libc = new Libc();
+    /** Socket fds this agent holds, closed with an RST at the end (see {@link #abortAll}). */
+    private final java.util.Set<Integer> open = new java.util.LinkedHashSet<>();
 
     public static void main(String[] args) throws IOException {
         SockAgent a = new SockAgent();
@@ -46,6 +49,25 @@ public final class SockAgent {
             }
             out.println(answer.replace('\n', ' '));
         }
+        a.abortAll();
+    }
+
+    /**
+     * At end of input (the process's exit, or the runner's cleanup): every socket still open is
+     * closed with SO_LINGER {1, 0}, an RST rather than a FIN, so no TIME_WAIT keeps a fixed
+     * scenario port busy for the next run (the only place the agent departs from a plain close).
+     */
+    void abortAll() {
+        byte[] linger = {1, 0, 0, 0, 0, 0, 0, 0};   // struct linger { int l_onoff = 1; int l_linger = 0; }
+        for (int fd : open) {
+            try {
+                libc.setsockopt(fd, Libc.SOL_SOCKET, SO_LINGER, linger);
+                libc.close(fd);
+            } catch (BpfException e) {
+                // closing anyway as the process exits
+            }
+        }
+        open.clear();
     }
 
     String handle(String[] r) {
@@ -54,7 +76,9 @@ public final class SockAgent {
             case "socket" -> {
                 int family = r[1].equals("inet6") ? SockAddr.AF_INET6 : SockAddr.AF_INET;
                 int type = r[2].equals("tcp") ? Libc.SOCK_STREAM : Libc.SOCK_DGRAM;
-                yield String.valueOf(libc.socket(family, type | Libc.SOCK_NONBLOCK));
+                int fd = libc.socket(family, type | Libc.SOCK_NONBLOCK);
+                open.add(fd);
+                yield String.valueOf(fd);
             }
             case "bind" -> {
                 libc.bind(fd(r[1]), safe(r[2]));
@@ -73,6 +97,7 @@ public final class SockAgent {
                 int fd = fd(r[1]);
                 libc.poll(fd, Libc.POLLIN, WAIT_MS);
                 int nfd = libc.accept(fd, Libc.SOCK_NONBLOCK);
+                open.add(nfd);
                 yield nfd + " " + libc.getpeername(nfd);
             }
             case "send" -> {
@@ -98,6 +123,7 @@ public final class SockAgent {
                     libc.getsockopt(fd(r[1]), Integer.parseInt(r[2]), Integer.parseInt(r[3]), Integer.parseInt(r[4])));
             case "close" -> {
                 libc.close(fd(r[1]));
+                open.remove(fd(r[1]));
                 yield null;
             }
             default -> throw new IllegalArgumentException("unknown request " + r[0]);

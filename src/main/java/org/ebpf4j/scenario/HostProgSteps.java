@@ -364,6 +364,32 @@ final class HostProgSteps {
         return null;
     }
 
+    /**
+     * After an rmdir: Linux detaches a removed cgroup's programs and links asynchronously
+     * (css offline kills cgrp->bpf.refcnt; once the last socket's reference goes, an RCU grace
+     * period and the cgroup_bpf_destroy_wq work item run cgroup_bpf_release), while the model
+     * does it at once. To compare settled states, wait (at most 3 s) until no link of this run
+     * still reports cgroup {@code id}; a link kept attached by a live socket stays so.
+     */
+    void awaitRelease(long id) {
+        for (int i = 0; i < 60 && links.values().stream().anyMatch(h -> cgroupOf(h) == id); i++) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private long cgroupOf(Held link) {
+        try {
+            return cg.linkInfo(link.fd()).cgroupId();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Process {@code name} exited: the links and programs it held close (a link's close detaches it). */
     void exited(String name) {
         links.values().removeIf(h -> name.equals(h.owner()) && closeQuietly(h.fd()));

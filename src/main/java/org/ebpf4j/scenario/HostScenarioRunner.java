@@ -118,7 +118,15 @@ public final class HostScenarioRunner implements AutoCloseable {
             }
             case "rmdir" -> {
                 msg[0] = "rmdir " + s.name();
-                libc.rmdir(cgroupPath(s, s.name()).toString());
+                Path p = cgroupPath(s, s.name());
+                long id;
+                try {
+                    id = (Long) Files.getAttribute(p, "unix:ino");
+                } catch (IOException e) {
+                    id = -1;    // no such cgroup: rmdir says ENOENT
+                }
+                libc.rmdir(p.toString());
+                progSteps.awaitRelease(id);
                 return null;
             }
             case "process" -> {
