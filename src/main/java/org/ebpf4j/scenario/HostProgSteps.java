@@ -47,11 +47,15 @@ final class HostProgSteps {
     private final Map<String, MapRef> maps = new LinkedHashMap<>();
     private final List<HostObject> objects = new ArrayList<>();
     private boolean closed;
+    private static final String BPFFS = "/sys/fs/bpf";
+    /** This run's bpffs directory for pins: /sys/fs/bpf/ebpf4j-<pid>-<n>, removed at the end. */
+    private final Path pinRoot;
 
     HostProgSteps(HostScenarioRunner r) {
         this.r = r;
         this.cg = new HostCgroupBpf(r.bpf);
         this.statsFd = r.bpf.enableStats(org.ebpf4j.host.HostBpf.BPF_STATS_RUN_TIME);   // run_cnt for `runs:`
+        this.pinRoot = Path.of(BPFFS, r.root.getFileName().toString());
     }
 
     Object load(Step s, String[] msg) {
@@ -272,16 +276,98 @@ final class HostProgSteps {
         return s.str("anchor_by", "fd").equals("id") ? new int[] {flags | AttachFlags.BPF_F_ID, h.id()} : new int[] {flags, h.fd()};
     }
 
+    /** pin: BPF_OBJ_PIN of a link, program or map at the scenario's bpffs path, moved under this run's own directory. */
+    Object pin(Step s, String[] msg) {
+        String name = s.name();
+        int fd = links.containsKey(name) ? links.get(name).fd() : progs.containsKey(name) ? progs.get(name).fd() : mapRef(s, name).fd();
+        msg[0] = "pin " + name + " at " + s.str("path");
+        Path p = pinPath(s);
+        try {
+            Files.createDirectories(p.getParent());
+        } catch (java.io.IOException e) {
+            throw new ScenarioException(s.where() + ": cannot make " + p.getParent() + ": " + e.getMessage());
+        }
+        r.bpf.objPin(fd, p.toString());
+        return null;
+    }
+
+    /** get: BPF_OBJ_GET of a pin; NAME is then a link, program or map by what the fd is (its anon inode's name). */
+    Object get(Step s, String[] msg) {
+        String name = s.name();
+        msg[0] = "open pinned " + s.str("path") + " as " + name;
+        int fd = r.bpf.objGet(pinPath(s).toString());
+        String kind;
+        try {
+            kind = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (java.io.IOException e) {
+            kind = "";
+        }
+        String owner = s.str("process", null);
+        if (kind.contains("bpf-link")) {
+            links.put(name, new Held(fd, owner, cg.linkInfo(fd).id()));
+        } else if (kind.contains("bpf-prog")) {
+            Held h = new Held(fd, owner, cg.progInfo(fd).id());
+            progs.put(name, h);
+            progNames.putIfAbsent(h.id(), name);
+        } else {
+            r.bpf.close(fd);
+            throw new HostScenarioRunner.Skip("pins of maps are not reopened on the host (" + kind + ")");
+        }
+        return null;
+    }
+
+    /** The host path of a scenario pin: {@code /sys/fs/bpf/X} becomes {@code /sys/fs/bpf/<this run's name>/X}. */
+    private Path pinPath(Step s) {
+        String path = s.str("path");
+        if (!path.startsWith(BPFFS + "/")) {
+            throw new ScenarioException(s.where() + ": a pin path is under " + BPFFS + ", not " + path);
+        }
+        Path p = pinRoot.resolve(path.substring(BPFFS.length() + 1)).normalize();
+        if (!p.startsWith(pinRoot) || p.equals(pinRoot)) {
+            throw new ScenarioException(s.where() + ": pin path " + path + " leaves the bpffs directory");
+        }
+        return p;
+    }
+
+    /** Every "key=value" of a map in GET_NEXT_KEY order, as {@link MapSteps} dumps it. */
+    private List<String> dump(MapRef m) {
+        List<String> out = new ArrayList<>();
+        byte[] k = null;
+        while (true) {
+            try {
+                k = r.bpf.mapGetNextKey(m.fd(), k, m.keySize());
+            } catch (org.ebpf4j.uapi.BpfException e) {
+                if (e.errno() == org.ebpf4j.uapi.Errno.ENOENT) {
+                    return out;
+                }
+                throw e;
+            }
+            try {
+                out.add(MapSteps.value(k) + "=" + MapSteps.value(r.bpf.mapLookupElem(m.fd(), k, m.valueSize())));
+            } catch (org.ebpf4j.uapi.BpfException e) {
+                // deleted meanwhile
+            }
+        }
+    }
+
+    private MapRef mapRef(Step s, String name) {
+        MapRef m = maps.get(name);
+        if (m == null) {
+            throw new ScenarioException(s.where() + ": no map named '" + name + "' (known: " + maps.keySet() + ")");
+        }
+        return m;
+    }
+
     /** map: lookup, update or delete by key (numbers, 0x bytes, socket:NAME, cgroup:PATH as in {@link MapSteps}). */
     Object map(Step s, String[] msg) {
-        MapRef m = maps.get(s.name());
-        if (m == null) {
-            throw new ScenarioException(s.where() + ": no map named '" + s.name() + "' (known: " + maps.keySet() + ")");
-        }
+        MapRef m = mapRef(s, s.name());
         String op = s.str("op", "lookup");
         if (op.equals("dump")) {
             msg[0] = "dump " + s.name();
-            throw new HostScenarioRunner.Skip("map dump is not run on the host yet");
+            if (m.type() != MapType.HASH && m.type() != MapType.ARRAY && m.type() != MapType.LRU_HASH) {
+                throw new HostScenarioRunner.Skip("dump of a " + m.type() + " map is not run on the host");
+            }
+            return dump(m);
         }
         String k = s.str("key");
         List<Integer> temp = new ArrayList<>();
@@ -430,6 +516,21 @@ final class HostProgSteps {
         maps.clear();
         if (statsFd > 0) {
             closeQuietly(statsFd);
+        }
+        removePins(pinRoot);
+    }
+
+    /** Unlinks this run's pins and their directory (a link pinned and never reopened detaches now). */
+    static void removePins(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var w = Files.walk(dir)) {
+            for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            // left for the next run's stale sweep
         }
     }
 }

@@ -29,15 +29,13 @@ import org.ebpf4j.uapi.BpfException;
  * cgroup.procs; programs, maps and links are loaded and attached through bpf(2) over FFM
  * ({@link HostProgSteps}). Safety rules, enforced here and in the agent: nothing is attached
  * outside the subtree made by this run, only agents enter it, addresses are loopback, and a
- * port below 20000 is shifted by {@link #PORT_SHIFT} (values name the scenario's port again);
+ * port below 20000 is shifted ({@link #shift}; values name the scenario's port again);
  * steps that would touch the machine ({@code sysctl}, {@code trace}, {@code ss}, pins, …) are
  * skipped, not failed. {@link #close()} kills the agents, closes every fd and removes the subtree.
  */
 public final class HostScenarioRunner implements AutoCloseable {
     /** cgroup2 of this machine (hybrid layout); the subtree goes right under it. */
     public static final Path UNIFIED = Path.of("/sys/fs/cgroup/unified");
-    /** Ports below 20000 are moved up by this much on the host (the safety rule), and back in values. */
-    static final int PORT_SHIFT = 40000;
 
     final HostBpf bpf;
     final Libc libc = new Libc();
@@ -171,6 +169,8 @@ public final class HostScenarioRunner implements AutoCloseable {
             case "link-detach" -> { return progSteps.linkDetach(s, msg); }
             case "link-info" -> { return progSteps.linkInfo(s, msg); }
             case "map" -> { return progSteps.map(s, msg); }
+            case "pin" -> { return progSteps.pin(s, msg); }
+            case "get" -> { return progSteps.get(s, msg); }
             case "close" -> {
                 return sockets.containsKey(s.name()) ? socketOp(s, msg) : progSteps.close(s, msg);
             }
@@ -186,8 +186,8 @@ public final class HostScenarioRunner implements AutoCloseable {
                  "setsockopt", "getsockopt" -> {
                 return socketOp(s, msg);
             }
-            case "sysctl", "trace", "ss", "pin", "get", "test-run", "cookie" -> {
-                msg[0] = s.action() + " " + (s.arg() == null || s.arg().isContainerNode() ? "" : s.arg().asText());
+            case "sysctl", "trace", "ss", "test-run", "cookie" -> {
+                msg[0] = s.action() + (s.arg() == null || s.arg().isNull() || s.arg().isContainerNode() ? "" : " " + s.arg().asText());
                 throw new Skip(s.action() + " is not run on the host (it would touch the machine, or has no host meaning)");
             }
             default -> throw new ScenarioException(s.where() + ": unknown action '" + s.action() + "' (see docs/scenarios.md)");
@@ -283,10 +283,13 @@ public final class HostScenarioRunner implements AutoCloseable {
         }
         if (a.port() > 0 && a.port() < 20000) {
             shiftedPorts.add(a.port());
-            a = a.withPort(a.port() + PORT_SHIFT);
+            a = a.withPort(shift(a.port()));
         }
         return a.toString();
     }
+
+    /** 1..12767 → 20001..32767 (below Linux's ephemeral range, so no random port collides); 12768..19999 → +40000. */
+    static int shift(int port) { return port < 12768 ? port + 20000 : port + 40000; }
 
     /** A host address as the scenario names it: a shifted port back to its own number. */
     private String back(String text) {
@@ -294,8 +297,12 @@ public final class HostScenarioRunner implements AutoCloseable {
             return null;
         }
         SockAddr a = SockAddr.parse(text);
-        int p = a.port() - PORT_SHIFT;
-        return shiftedPorts.contains(p) ? a.withPort(p).toString() : text;
+        for (int p : shiftedPorts) {
+            if (shift(p) == a.port()) {
+                return a.withPort(p).toString();
+            }
+        }
+        return text;
     }
 
     HostAgent agent(Step s, String name) {
@@ -349,6 +356,7 @@ public final class HostScenarioRunner implements AutoCloseable {
                     continue;
                 }
                 removeTree(p);
+                HostProgSteps.removePins(Path.of("/sys/fs/bpf", n));
             }
         } catch (IOException e) {
             // nothing stale to see

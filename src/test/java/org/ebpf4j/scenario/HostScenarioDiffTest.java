@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Differential test: each scenario of src/test/scenarios runs on the model
+ * Differential test: each scenario of src/test/scenarios and examples/ runs on the model
  * ({@link ScenarioRunner}) and on this machine's kernel ({@link HostScenarioRunner}), and every
  * step the host ran must have the same outcome (the errno, or the value) on both. The kernel is
  * the reference: a difference was either fixed in the model (SockoptsHostParityTest,
@@ -58,7 +58,8 @@ class HostScenarioDiffTest {
     }
 
     static Stream<Path> files() throws Exception {
-        return Files.list(Path.of("src/test/scenarios")).filter(p -> p.toString().endsWith(".yaml")).sorted();
+        return Stream.concat(Files.list(Path.of("src/test/scenarios")), Files.walk(Path.of("examples")))
+                .filter(p -> p.toString().endsWith(".yaml")).sorted();
     }
 
     @ParameterizedTest
