@@ -61,7 +61,12 @@ public final class HostScenarioRunner implements AutoCloseable {
         this.baseDir = baseDir;
         removeStale();
         this.root = makeRoot();
-        this.progSteps = new HostProgSteps(this);
+        try {
+            this.progSteps = new HostProgSteps(this);
+        } catch (RuntimeException e) {
+            removeTree(root);   // BPF_ENABLE_STATS refused: leave nothing behind
+            throw e;
+        }
         this.hook = new Thread(this::cleanup, "ebpf4j-host-scenario-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
     }

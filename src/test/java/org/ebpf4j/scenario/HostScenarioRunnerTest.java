@@ -69,6 +69,18 @@ class HostScenarioRunnerTest {
     }
 
     @Test
+    void cliRunsOnTheHostAndCountsSkippedSteps() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cl = org.ebpf4j.cli.Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        int rc = cl.execute("scenario", "--host", "examples/seed1-cgroup-storage/shared_storage.yaml");
+        String last = out.toString().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.matches("\\d+ passed, 0 failed, 3 skipped"), out.toString());
+        assertTrue(out.toString().contains(" skip trace"), out.toString());
+        assertEquals(0, rc);
+    }
+
+    @Test
     void staleSubtreeOfADeadRunIsSwept() throws Exception {
         Path stale = HostScenarioRunner.UNIFIED.resolve("ebpf4j-4194305-0");   // above pid_max: never alive
         Files.createDirectories(stale.resolve("x"));
