@@ -1,7 +1,5 @@
 package org.ebpf4j.scenario;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,10 +19,9 @@ import org.ebpf4j.isa.TextAssembler;
 import org.ebpf4j.kernel.cgroup.AttachFlags;
 import org.ebpf4j.kernel.cgroup.CgroupHook;
 import org.ebpf4j.uapi.AttachType;
-import org.ebpf4j.uapi.MapType;
 
 /**
- * The program, attach, link and map steps of {@link HostScenarioRunner}: each one bpf(2) command
+ * The program, attach, link and pin steps of {@link HostScenarioRunner} (maps: {@link HostMapSteps}): each one bpf(2) command
  * on the host ({@link HostCgroupBpf}, {@link org.ebpf4j.host.HostBpf}), with the fds held by the
  * runner's JVM. A {@code process:} owner is remembered so that its {@code exit} closes what it
  * held, as the model's exit closes the task's fds. Programs are named in query results by the id
@@ -35,7 +32,6 @@ final class HostProgSteps {
     /** An fd of this JVM standing for a scenario object, and the scenario process said to hold it (null: the scenario). */
     record Held(int fd, String owner, int id) {}
 
-    private record MapRef(int fd, MapType type, int keySize, int valueSize) {}
 
     private final HostScenarioRunner r;
     private final HostCgroupBpf cg;
@@ -44,7 +40,7 @@ final class HostProgSteps {
     private final Map<String, AttachType> expected = new HashMap<>();
     private final Map<Integer, String> progNames = new HashMap<>();
     private final Map<String, Held> links = new LinkedHashMap<>();
-    private final Map<String, MapRef> maps = new LinkedHashMap<>();
+    final HostMapSteps mapSteps;
     private final List<HostObject> objects = new ArrayList<>();
     private boolean closed;
     private static final String BPFFS = "/sys/fs/bpf";
@@ -54,6 +50,7 @@ final class HostProgSteps {
     HostProgSteps(HostScenarioRunner r) {
         this.r = r;
         this.cg = new HostCgroupBpf(r.bpf);
+        this.mapSteps = new HostMapSteps(r);
         this.statsFd = r.bpf.enableStats(org.ebpf4j.host.HostBpf.BPF_STATS_RUN_TIME);   // run_cnt for `runs:`
         this.pinRoot = Path.of(BPFFS, r.root.getFileName().toString());
     }
@@ -73,7 +70,7 @@ final class HostProgSteps {
             names.add(p.name());
         }
         for (MapSpec m : o.spec().maps()) {
-            maps.put(m.name(), new MapRef(o.mapFd(m.name()), m.type(), m.keySize(), m.valueSize()));
+            mapSteps.add(m.name(), new HostMapSteps.MapRef(o.mapFd(m.name()), m.type(), m.keySize(), m.valueSize()));
         }
         return names;
     }
@@ -279,7 +276,7 @@ final class HostProgSteps {
     /** pin: BPF_OBJ_PIN of a link, program or map at the scenario's bpffs path, moved under this run's own directory. */
     Object pin(Step s, String[] msg) {
         String name = s.name();
-        int fd = links.containsKey(name) ? links.get(name).fd() : progs.containsKey(name) ? progs.get(name).fd() : mapRef(s, name).fd();
+        int fd = links.containsKey(name) ? links.get(name).fd() : progs.containsKey(name) ? progs.get(name).fd() : mapSteps.mapRef(s, name).fd();
         msg[0] = "pin " + name + " at " + s.str("path");
         Path p = pinPath(s);
         try {
@@ -329,103 +326,6 @@ final class HostProgSteps {
         return p;
     }
 
-    /** Every "key=value" of a map in GET_NEXT_KEY order, as {@link MapSteps} dumps it. */
-    private List<String> dump(MapRef m) {
-        List<String> out = new ArrayList<>();
-        byte[] k = null;
-        while (true) {
-            try {
-                k = r.bpf.mapGetNextKey(m.fd(), k, m.keySize());
-            } catch (org.ebpf4j.uapi.BpfException e) {
-                if (e.errno() == org.ebpf4j.uapi.Errno.ENOENT) {
-                    return out;
-                }
-                throw e;
-            }
-            try {
-                out.add(MapSteps.value(k) + "=" + MapSteps.value(r.bpf.mapLookupElem(m.fd(), k, m.valueSize())));
-            } catch (org.ebpf4j.uapi.BpfException e) {
-                // deleted meanwhile
-            }
-        }
-    }
-
-    private MapRef mapRef(Step s, String name) {
-        MapRef m = maps.get(name);
-        if (m == null) {
-            throw new ScenarioException(s.where() + ": no map named '" + name + "' (known: " + maps.keySet() + ")");
-        }
-        return m;
-    }
-
-    /** map: lookup, update or delete by key (numbers, 0x bytes, socket:NAME, cgroup:PATH as in {@link MapSteps}). */
-    Object map(Step s, String[] msg) {
-        MapRef m = mapRef(s, s.name());
-        String op = s.str("op", "lookup");
-        if (op.equals("dump")) {
-            msg[0] = "dump " + s.name();
-            if (m.type() != MapType.HASH && m.type() != MapType.ARRAY && m.type() != MapType.LRU_HASH) {
-                throw new HostScenarioRunner.Skip("dump of a " + m.type() + " map is not run on the host");
-            }
-            return dump(m);
-        }
-        String k = s.str("key");
-        List<Integer> temp = new ArrayList<>();
-        try {
-            byte[] key = key(s, m, k, temp);
-            switch (op) {
-                case "lookup" -> {
-                    msg[0] = "lookup " + k + " in " + s.name();
-                    return MapSteps.value(r.bpf.mapLookupElem(m.fd(), key, m.valueSize()));
-                }
-                case "update" -> {
-                    msg[0] = "update " + k + " in " + s.name() + " to " + s.str("value");
-                    r.bpf.mapUpdateElem(m.fd(), key, MapSteps.bytes(s, s.body().get("value"), m.valueSize()), s.integer("flags", 0));
-                    return null;
-                }
-                case "delete" -> {
-                    msg[0] = "delete " + k + " from " + s.name();
-                    r.bpf.mapDeleteElem(m.fd(), key);
-                    return null;
-                }
-                default -> throw new ScenarioException(s.where() + ": map op '" + op + "' (lookup, update, delete, dump)");
-            }
-        } finally {
-            temp.forEach(r.libc::close);
-        }
-    }
-
-    private byte[] key(Step s, MapRef m, String k, List<Integer> temp) {
-        if (k.startsWith("socket:")) {
-            String[] ref = r.sockets.get(k.substring(7));
-            if (ref == null) {
-                throw new ScenarioException(s.where() + ": no socket named '" + k.substring(7) + "'");
-            }
-            int fd = r.libc.pidfdGetfd(r.agent(s, ref[0]).pid(), Integer.parseInt(ref[1]));
-            temp.add(fd);
-            return MapSteps.le(fd, 4);
-        }
-        if (k.startsWith("cgroup:")) {
-            String path = k.substring(7);
-            if (m.type() == MapType.CGROUP_STORAGE || m.type() == MapType.PERCPU_CGROUP_STORAGE) {
-                ByteBuffer b = ByteBuffer.allocate(m.keySize()).order(ByteOrder.LITTLE_ENDIAN);
-                try {
-                    b.putLong(0, (Long) Files.getAttribute(r.cgroupPath(s, path), "unix:ino"));
-                } catch (java.io.IOException e) {
-                    throw new ScenarioException(s.where() + ": no cgroup " + path + " on the host: " + e.getMessage());
-                }
-                if (m.keySize() >= 16) {
-                    b.putInt(8, ProgSteps.attachType(s, s.str("attach_type")).value());
-                }
-                return b.array();
-            }
-            int fd = r.openCgroup(s, path);
-            temp.add(fd);
-            return MapSteps.le(fd, 4);
-        }
-        return MapSteps.bytes(s, s.body().get("key"), m.keySize());
-    }
-
     Object close(Step s, String[] msg) {
         String name = s.name();
         Held h = links.remove(name);
@@ -435,7 +335,7 @@ final class HostProgSteps {
             what = "program";
         }
         if (h == null) {
-            MapRef m = maps.remove(name);
+            HostMapSteps.MapRef m = mapSteps.remove(name);
             if (m == null) {
                 throw new ScenarioException(s.where() + ": nothing named '" + name + "' to close");
             }
@@ -513,7 +413,6 @@ final class HostProgSteps {
             }
         }
         objects.clear();
-        maps.clear();
         if (statsFd > 0) {
             closeQuietly(statsFd);
         }

@@ -173,7 +173,7 @@ public final class HostScenarioRunner implements AutoCloseable {
             case "link-update" -> { return progSteps.linkUpdate(s, msg); }
             case "link-detach" -> { return progSteps.linkDetach(s, msg); }
             case "link-info" -> { return progSteps.linkInfo(s, msg); }
-            case "map" -> { return progSteps.map(s, msg); }
+            case "map" -> { return progSteps.mapSteps.map(s, msg); }
             case "pin" -> { return progSteps.pin(s, msg); }
             case "get" -> { return progSteps.get(s, msg); }
             case "close" -> {
