@@ -16,6 +16,7 @@
 #define IP_TOS 1
 #define SOL_SOCKET 1
 #define SO_PRIORITY 12
+#define SO_UNKNOWN 9999		/* no such option: the kernel's own ENOPROTOOPT reaches the chain */
 #define EUNATCH 49
 
 /* [0]: bpf_get_retval() seen by see_retval, [1]: its ctx->retval, [2]: its runs */
@@ -85,7 +86,7 @@ int see_retval(struct bpf_sockopt *ctx)
 	__u32 k0 = 0, k1 = 1, k2 = 2;
 	__s32 *v;
 
-	if (ctx->level != SOL_SOCKET || ctx->optname != SO_PRIORITY)
+	if (ctx->level != SOL_SOCKET || (ctx->optname != SO_PRIORITY && ctx->optname != SO_UNKNOWN))
 		return 1;
 	v = bpf_map_lookup_elem(&seen, &k0);
 	if (v)
@@ -102,7 +103,7 @@ int see_retval(struct bpf_sockopt *ctx)
 SEC("cgroup/getsockopt")
 int clear_retval(struct bpf_sockopt *ctx)
 {
-	if (ctx->level == SOL_SOCKET && ctx->optname == SO_PRIORITY)
+	if (ctx->level == SOL_SOCKET && (ctx->optname == SO_PRIORITY || ctx->optname == SO_UNKNOWN))
 		ctx->retval = 0;
 	return 1;
 }

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.ebpf4j.scenario.HostScenarioRunner;
 import org.ebpf4j.scenario.Outcome;
 import org.ebpf4j.scenario.Scenario;
 import org.ebpf4j.scenario.ScenarioException;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code ebpf4j scenario FILE.yaml [--json]}: runs a scenario (docs/scenarios.md) on the embedded
- * runtime, one line per step and {@code N passed, M failed}; exit 0 only if all passed.
+ * runtime (with {@code --host}: on this machine's kernel, {@link HostScenarioRunner}), one line per
+ * step and {@code N passed, M failed}; exit 0 only if all passed.
  */
 @Command(name = "scenario", description = "Run a scenario file (docs/scenarios.md) on the embedded runtime.")
 final class ScenarioCommand implements Callable<Integer> {
@@ -30,6 +32,10 @@ final class ScenarioCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print each step's actual outcome as one JSON object per line")
     boolean json;
+
+    @Option(names = "--host", description = "run on this machine's kernel (root, cgroup2 at /sys/fs/cgroup/unified): "
+            + "a private cgroup subtree, agent processes, bpf(2); steps that would touch the machine are skipped")
+    boolean host;
 
     @Spec
     CommandSpec spec;
@@ -48,14 +54,18 @@ final class ScenarioCommand implements Callable<Integer> {
             out.println("scenario: " + sc.name());
         }
         List<Outcome> all;
-        try (ScenarioRunner runner = new ScenarioRunner(file.toAbsolutePath().getParent())) {
-            all = runner.run(sc, o -> {
+        Path dir = file.toAbsolutePath().getParent();
+        try (AutoCloseable runner = host ? new HostScenarioRunner(dir) : new ScenarioRunner(dir)) {
+            java.util.function.Consumer<Outcome> sink = o -> {
                 if (json) {
                     ObjectNode n = m.createObjectNode();
                     n.put("step", o.step().index());
                     n.put("line", o.step().line());
                     n.put("action", o.step().action());
                     n.put("passed", o.passed());
+                    if (o.skipped()) {
+                        n.put("skipped", o.why());
+                    }
                     n.set("value", m.valueToTree(o.value()));
                     n.put("errno", o.errno());
                     n.put("message", o.message());
@@ -64,11 +74,13 @@ final class ScenarioCommand implements Callable<Integer> {
                     out.println(o.line());
                 }
                 out.flush();
-            });
+            };
+            all = runner instanceof HostScenarioRunner h ? h.run(sc, sink) : ((ScenarioRunner) runner).run(sc, sink);
         }
         long passed = all.stream().filter(Outcome::passed).count();
+        long skipped = all.stream().filter(Outcome::skipped).count();
         if (!json) {
-            out.println(passed + " passed, " + (all.size() - passed) + " failed");
+            out.println((passed - skipped) + " passed, " + (all.size() - passed) + " failed" + (skipped == 0 ? "" : ", " + skipped + " skipped"));
         }
         out.flush();
         return passed == all.size() ? 0 : 1;

@@ -145,6 +145,36 @@ public final class HostBpf {
         }
     }
 
+    /** BPF_MAP_GET_NEXT_KEY (map_fd 0, key 8, next_key 16): the key after {@code key} (null: the first); ENOENT at the end. */
+    public byte[] mapGetNextKey(int mapFd, byte[] key, int keySize) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = elemAttr(arena, mapFd, key, 0);
+            MemorySegment next = arena.allocate(Math.max(1, keySize), 8);
+            attr.set(ValueLayout.JAVA_LONG_UNALIGNED, BpfAttr.MapElem.VALUE, next.address());
+            call(arena, Cmd.MAP_GET_NEXT_KEY, attr, "map_get_next_key fd " + mapFd);
+            return next.asSlice(0, keySize).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /** BPF_OBJ_PIN (pathname 0, bpf_fd 8) of a map, program or link fd at a bpffs path. */
+    public void objPin(int fd, String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(16, 8);
+            attr.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, arena.allocateFrom(path).address());
+            putInt(attr, 8, fd);
+            call(arena, Cmd.OBJ_PIN, attr, "obj_pin fd " + fd + " at " + path);
+        }
+    }
+
+    /** BPF_OBJ_GET (pathname 0): a new fd of what {@code path} pins. */
+    public int objGet(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(16, 8);
+            attr.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, arena.allocateFrom(path).address());
+            return (int) call(arena, Cmd.OBJ_GET, attr, "obj_get " + path);
+        }
+    }
+
     /** BPF_MAP_FREEZE: syscall-side writes refused from now on (libbpf freezes .rodata). */
     public void mapFreeze(int mapFd) {
         try (Arena arena = Arena.ofConfined()) {
@@ -303,6 +333,9 @@ public final class HostBpf {
     }
 
     // ---- plumbing ----
+
+    /** One bpf(2) command for the other classes of this package ({@link HostCgroupBpf}); throws on failure. */
+    long command(Arena arena, Cmd cmd, MemorySegment attr, String what) { return call(arena, cmd, attr, what); }
 
     private long call(Arena arena, Cmd cmd, MemorySegment attr, String what) {
         long ret = raw(arena, cmd, attr);

@@ -118,7 +118,7 @@ final class MapSteps {
         return bytes(s, s.body().get("key"), info.keySize());
     }
 
-    private static byte[] bytes(Step s, JsonNode n, int size) {
+    static byte[] bytes(Step s, JsonNode n, int size) {
         if (n == null) {
             throw new ScenarioException(s.where() + ": 'map' needs a value");
         }

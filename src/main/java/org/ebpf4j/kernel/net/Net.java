@@ -420,8 +420,10 @@ public final class Net {
     /**
      * sendto(2)/sendmsg(2). UDP: EDESTADDRREQ without a destination on an unconnected socket,
      * EAFNOSUPPORT for a foreign family; sendmsg4/6 programs run when a destination is given and
-     * may rewrite it and the source; then egress: a drop fails the call (EPERM, or ENOBUFS for
-     * a drop with congestion notification). TCP: ENOTCONN unless established. Returns the bytes sent.
+     * may rewrite it and the source; then egress: a drop fails the call with EPERM, while a drop
+     * with congestion notification is lost silently (udp_send_skb hides ip_send_skb's ENOBUFS
+     * without IP_RECVERR, as this machine's 6.18 showed). TCP: ENOTCONN unless established.
+     * Returns the bytes sent.
      */
     public synchronized int sendto(Task task, int fd, byte[] data, SockAddr dst) {
         task.syscall(SyscallNr.SENDTO, fd, data == null ? 0 : data.length);

@@ -18,6 +18,7 @@ final class Sockopts {
     static final int SOL_SOCKET = 1;
     static final int SOL_IP = 0;
     static final int SOL_TCP = 6;
+    static final int SOL_UDP = 17;
     static final int SO_REUSEADDR = 2;
     static final int SO_TYPE = 3;
     static final int SO_SNDBUF = 7;
@@ -78,10 +79,19 @@ final class Sockopts {
                 }
             }
             case SOL_IP -> {
-                requireInt(v, what);
                 if (s.family != SockAddr.AF_INET || optname != IP_TOS && optname != IP_TTL) {
                     throw new BpfException(Errno.ENOPROTOOPT, what + ": option not modelled");
                 }
+                // do_ip_setsockopt: an int when optlen >= 4, else one byte (0 with optlen 0)
+                int val = v.length >= 4 ? intOf(v) : v.length >= 1 ? v[0] & 0xff : 0;
+                if (optname == IP_TTL) {
+                    if (v.length < 1 || val != -1 && (val < 1 || val > 255)) {
+                        throw new BpfException(Errno.EINVAL, what + ": IP_TTL " + val + " (1..255, or -1)");
+                    }
+                } else {
+                    val = setTos(s, val);
+                }
+                v = intBytes(val);
             }
             case SOL_TCP -> {
                 if (s.type != Socket.SOCK_STREAM) {
@@ -107,7 +117,8 @@ final class Sockopts {
 
     /**
      * The kernel's getsockopt handler for {@code optlen} bytes of buffer: the value cut to what
-     * fits, or the errno Linux gives (EINVAL for an int option with optlen < 4, ENOPROTOOPT).
+     * fits (min(optlen, 4) bytes of an int, 0 included; SOL_IP answers a short buffer with one
+     * byte), or the errno Linux gives (EINVAL for optlen < 0, ENOPROTOOPT).
      */
     byte[] kernelGet(Socket s, int level, int optname, int optlen) {
         String what = "getsockopt(" + level + ", " + optname + ")";
@@ -134,16 +145,44 @@ final class Sockopts {
             };
         } else if (level == SOL_IP && s.family == SockAddr.AF_INET && (optname == IP_TOS || optname == IP_TTL)) {
             v = s.options.getOrDefault(key(level, optname), intBytes(optname == IP_TTL ? 64 : 0));
+        } else if (s.family == SockAddr.AF_INET && level != SOL_IP && level != SOL_SOCKET
+                && !(level == SOL_TCP && s.type == Socket.SOCK_STREAM) && !(level == SOL_UDP && s.type == Socket.SOCK_DGRAM)) {
+            // tcp_getsockopt/udp_getsockopt hand other levels to ip_getsockopt, whose
+            // do_ip_getsockopt answers EOPNOTSUPP for a level not SOL_IP (setsockopt: ENOPROTOOPT)
+            throw new BpfException(Errno.EOPNOTSUPP, what + ": level " + level + " is not SOL_IP");
         } else {
             throw new BpfException(Errno.ENOPROTOOPT, what + ": not modelled");
         }
         if (optname == TCP_CONGESTION && level == SOL_TCP) {
             return Arrays.copyOf(v, Math.min(optlen, TCP_CA_NAME_MAX));
         }
-        if (optlen < 4 && optlen != 1) {   // sk_getsockopt: len < 0 EINVAL, ints need 4 (or 1 for IP byte options)
-            throw new BpfException(Errno.EINVAL, what + ": optlen " + optlen + " is too small for an int");
+        if (optlen < 0) {   // sk_getsockopt, do_tcp_getsockopt, do_ip_getsockopt: len < 0 is EINVAL
+            throw new BpfException(Errno.EINVAL, what + ": optlen " + optlen + " < 0");
         }
-        return Arrays.copyOf(v, Math.min(optlen, 4));
+        if (level == SOL_IP && optlen > 0 && optlen < 4 && intOf(v) >= 0 && intOf(v) <= 255) {
+            return new byte[] {v[0]};   // do_ip_getsockopt: a short buffer gets the value as one byte
+        }
+        return Arrays.copyOf(v, Math.min(optlen, 4));   // else min(len, sizeof(int)) bytes, 0 included
+    }
+
+    /** ip_tos2prio (net/ipv4/route.c) indexed by IPTOS_TOS(tos) >> 1: what rt_tos2priority gives. */
+    private static final int[] TOS2PRIO = {0, 0, 0, 0, 2, 2, 2, 2, 6, 6, 6, 6, 4, 4, 4, 4};
+
+    /**
+     * __ip_sock_set_tos (net/ipv4/ip_sockglue.c): a TCP socket keeps its own ECN bits; a changed
+     * TOS also sets sk_priority to rt_tos2priority(tos). Returns the TOS stored.
+     */
+    private static int setTos(Socket s, int val) {
+        byte[] cur = s.options.get(key(SOL_IP, IP_TOS));
+        int old = cur == null ? 0 : intOf(cur) & 0xff;
+        if (s.type == Socket.SOCK_STREAM) {
+            val = val & ~3 | old & 3;   // INET_ECN_MASK
+        }
+        val &= 0xff;   // inet->tos is a u8
+        if (val != old) {
+            s.priority = TOS2PRIO[(val & 0x1e) >> 1];
+        }
+        return val;
     }
 
     private static void requireInt(byte[] v, String what) {

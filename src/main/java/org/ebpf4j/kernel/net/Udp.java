@@ -47,10 +47,14 @@ final class Udp {
         s.inc();   // skb_set_owner_w: the packet holds its socket while in flight
         try {
             int x = hooks.skb(CgroupHook.INET_EGRESS, s, task, pkt, from, to);
+            if (x == CgroupRunner.NET_XMIT_DROP) {
+                // drop with congestion notification: ip_send_skb turns it into -ENOBUFS, which
+                // udp_send_skb swallows without IP_RECVERR (not modelled): the send "succeeds"
+                return data.length;
+            }
             if (x != CgroupRunner.NET_XMIT_SUCCESS && x != CgroupRunner.NET_XMIT_CN) {
-                // net_xmit_errno: NET_XMIT_DROP → ENOBUFS; a negative result is the errno itself
-                throw new BpfException(x == CgroupRunner.NET_XMIT_DROP ? Errno.ENOBUFS : Net.errno(x),
-                        "sendto " + to + ": packet dropped by a cgroup_skb/egress program");
+                // a plain drop: the program's -EPERM is the call's errno
+                throw new BpfException(Net.errno(x), "sendto " + to + ": packet dropped by a cgroup_skb/egress program");
             }
             s.segsOut++;
             deliver(net, hooks, task, pkt, from, to, data);

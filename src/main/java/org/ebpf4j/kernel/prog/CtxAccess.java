@@ -65,6 +65,37 @@ public interface CtxAccess {
         }
     };
 
+    /**
+     * struct bpf_sockopt ({@code cg_sockopt_is_valid_access}, kernel/bpf/cgroup.c): sk, optval and
+     * optval_end are read whole (8 bytes); level, optname, optlen and retval are 4-byte fields
+     * read whole; writes go only to optlen, to level/optname in a setsockopt program and to
+     * retval in a getsockopt one, which alone may read retval. So an 8-byte store clang merges
+     * from {@code ctx->optlen = 4; ctx->retval = 0;} is refused, as Linux refuses it.
+     */
+    static CtxAccess sockopt(boolean getsockopt) {
+        return new CtxAccess() {
+            @Override public int ctxSize() { return 40; }
+
+            @Override public Access check(int off, int size, boolean write) {
+                if (off < 0 || off >= 40 || size <= 0 || off % size != 0) {
+                    return null;
+                }
+                boolean ok;
+                if (write) {
+                    ok = size == 4 && switch (off) {
+                        case 36 -> getsockopt;              // retval
+                        case 24, 28 -> !getsockopt;         // level, optname
+                        case 32 -> true;                    // optlen
+                        default -> false;
+                    };
+                } else {
+                    ok = off < 24 ? size == 8 : size == 4 && (off != 36 || getsockopt);
+                }
+                return ok ? new Access(off, size) : null;
+            }
+        };
+    }
+
     /** A type with no context the model can build: every access is refused. */
     CtxAccess NONE = new CtxAccess() {
         @Override public int ctxSize() { return 0; }

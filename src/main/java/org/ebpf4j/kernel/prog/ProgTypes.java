@@ -140,7 +140,7 @@ public final class ProgTypes {
         m.put(ProgType.CGROUP_SOCK, new Row(a -> CtxAccess.plain(80, true), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SOCK), TestRunKind.NONE));
         m.put(ProgType.CGROUP_SOCK_ADDR, new Row(a -> CtxAccess.plain(72, true), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SOCK_ADDR), TestRunKind.NONE));
         m.put(ProgType.SOCK_OPS, new Row(a -> CtxAccess.plain(224, true), set(CGROUP_COMMON, SOCK_OPS), TestRunKind.NONE));
-        m.put(ProgType.CGROUP_SOCKOPT, new Row(a -> CtxAccess.plain(40, true), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SOCKOPT), TestRunKind.NONE));
+        m.put(ProgType.CGROUP_SOCKOPT, new Row(a -> CtxAccess.sockopt(a == AttachType.CGROUP_GETSOCKOPT), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SOCKOPT), TestRunKind.NONE));
         m.put(ProgType.CGROUP_DEVICE, new Row(a -> CtxAccess.plain(12, false), set(CGROUP_COMMON, CGROUP_CURRENT), TestRunKind.NONE));
         m.put(ProgType.CGROUP_SYSCTL, new Row(a -> new org.ebpf4j.kernel.sysctl.SysctlCtxAccess(), set(CGROUP_COMMON, CGROUP_CURRENT, CG_SYSCTL), TestRunKind.NONE));
         m.put(ProgType.SK_MSG, new Row(a -> CtxAccess.plain(80, false), set(new int[] {46, 47}), TestRunKind.NONE));
