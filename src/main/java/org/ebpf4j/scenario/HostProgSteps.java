@@ -19,6 +19,7 @@ import org.ebpf4j.isa.TextAssembler;
 import org.ebpf4j.kernel.cgroup.AttachFlags;
 import org.ebpf4j.kernel.cgroup.CgroupHook;
 import org.ebpf4j.uapi.AttachType;
+import org.ebpf4j.uapi.ProgType;
 
 /**
  * The program, attach, link and pin steps of {@link HostScenarioRunner} (maps: {@link HostMapSteps}): each one bpf(2) command
@@ -63,14 +64,25 @@ final class HostProgSteps {
         }
         HostObject o = new HostLoader(r.bpf).load(path);
         objects.add(o);
+        for (MapSpec m : o.spec().maps()) {
+            mapSteps.add(m.name(), new HostMapSteps.MapRef(o.mapFd(m.name()), m.type(), m.keySize(), m.valueSize()));
+        }
         List<String> names = new ArrayList<>();
+        List<String> notLoaded = new ArrayList<>();
         for (ProgramSpec p : o.spec().programs()) {
+            // tracing, LSM and extension programs name a target in the running kernel's BTF
+            // (attach_btf_id), which the host loader does not resolve: their maps are still usable
+            if (p.progType() == ProgType.TRACING || p.progType() == ProgType.LSM || p.progType() == ProgType.EXT) {
+                notLoaded.add(p.name());
+                continue;
+            }
             int fd = o.loadProgram(p.name());
             register(s, p.name(), new Held(fd, null, cg.progInfo(fd).id()), p.expectedAttachType());
             names.add(p.name());
         }
-        for (MapSpec m : o.spec().maps()) {
-            mapSteps.add(m.name(), new HostMapSteps.MapRef(o.mapFd(m.name()), m.type(), m.keySize(), m.valueSize()));
+        if (!notLoaded.isEmpty()) {
+            throw new HostScenarioRunner.Skip("maps created; programs " + notLoaded + " need kernel BTF attach targets, "
+                    + "which host loads do not resolve");
         }
         return names;
     }

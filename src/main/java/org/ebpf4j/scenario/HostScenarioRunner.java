@@ -191,7 +191,7 @@ public final class HostScenarioRunner implements AutoCloseable {
                  "setsockopt", "getsockopt" -> {
                 return socketOp(s, msg);
             }
-            case "sysctl", "trace", "ss", "test-run", "cookie" -> {
+            case "sysctl", "trace", "ss", "test-run", "cookie", "iter" -> {
                 msg[0] = s.action() + (s.arg() == null || s.arg().isNull() || s.arg().isContainerNode() ? "" : " " + s.arg().asText());
                 throw new Skip(s.action() + " is not run on the host (it would touch the machine, or has no host meaning)");
             }
