@@ -9,7 +9,7 @@ import org.ebpf4j.kernel.cgroup.CgRunCtx;
  * context ({@code bpf_cg_run_ctx}: retval) and, for skb hooks, the packet in the arena.
  * Published in {@link Net} for the duration of one effective-array run.
  */
-final class HookRun {
+final class HookRun implements org.ebpf4j.vm.helper.PacketSource {
     final Socket sk;
     final Task task;
     final CgRunCtx rc;
@@ -20,6 +20,12 @@ final class HookRun {
     boolean bindAllowed;
     /** sock_ops: the op being run (bpf_setsockopt restrictions). */
     int sockOp = -1;
+
+    @Override
+    public long pkt() { return pkt; }
+
+    @Override
+    public int pktLen() { return pktLen; }
 
     HookRun(Socket sk, Task task, CgRunCtx rc, long ctx) {
         this.sk = sk;

@@ -6,6 +6,7 @@ import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.Errno;
 import org.ebpf4j.vm.RunState;
 import org.ebpf4j.vm.helper.HelperProto;
+import org.ebpf4j.vm.helper.PacketLoadHelper;
 import org.ebpf4j.vm.helper.HelperTable;
 
 /**
@@ -44,7 +45,9 @@ public final class NetHelpers {
 
     /** Registers every helper above into {@code table} (replacing same-numbered ones). */
     public void registerInto(HelperTable table) {
-        table.register(new HelperProto(BPF_FUNC_skb_load_bytes, "bpf_skb_load_bytes", (s, a, b, c, d, e) -> skbLoadBytes(s, a, b, c, d)));
+        // A PacketLoadHelper: the JIT may inline small constant-length loads (HookRun is the PacketSource).
+        table.register(new HelperProto(BPF_FUNC_skb_load_bytes, "bpf_skb_load_bytes",
+                (PacketLoadHelper) (s, a, b, c, d, e) -> skbLoadBytes(s, a, b, c, d)));
         table.register(new HelperProto(BPF_FUNC_get_socket_cookie, "bpf_get_socket_cookie", (s, a, b, c, d, e) -> {
             Socket sk = socketOf(a);
             return sk == null ? 0 : sk.cookie();

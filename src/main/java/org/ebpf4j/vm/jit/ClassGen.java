@@ -19,6 +19,7 @@ import org.ebpf4j.memory.Arena;
 import org.ebpf4j.vm.helper.Helper;
 import org.ebpf4j.vm.helper.HelperProto;
 import org.ebpf4j.vm.helper.LoopHelper;
+import org.ebpf4j.vm.helper.PacketLoadHelper;
 import org.ebpf4j.vm.helper.TailCallHelper;
 import org.ebpf4j.vm.helper.TailCallSlots;
 import org.ebpf4j.vm.verifier.VerifiedProgram;
@@ -57,6 +58,8 @@ final class ClassGen {
     /** Per slot: the subprogram a bpf_loop site calls back, inlined ({@link FlowEmitter}), or -1. */
     private final int[] loopCallback;
     private final List<TailCallSlots> tailSlotsOrder = new ArrayList<>();
+    /** Per slot: the constant length of a bpf_skb_load_bytes compiled inline ({@link FlowEmitter}), or 0. */
+    private final int[] packetLoadLen;
 
     ClassGen(String className, VerifiedProgram v, Arena arena, int budget) {
         this.self = ClassDesc.of(className);
@@ -74,9 +77,36 @@ final class ClassGen {
         this.tailSlotsField = new String[insns.size()];
         this.tailMapAddr = new long[insns.size()];
         this.loopCallback = new int[insns.size()];
+        this.packetLoadLen = new int[insns.size()];
         bindTailCallMaps(v);
         findLoopCallbacks(v);
+        findPacketLoads(v);
     }
+
+    /**
+     * {@link PacketLoadHelper} sites whose length (r4) is a constant 1, 2, 4 or 8 set in the same
+     * basic block: one load and one store cover them.
+     */
+    private void findPacketLoads(VerifiedProgram v) {
+        java.util.BitSet sites = new java.util.BitSet(insns.size());
+        for (int i = 0; i < insns.size(); i++) {
+            if (helperAt[i] != null && helperAt[i].impl() instanceof PacketLoadHelper) {
+                sites.set(i);
+            }
+        }
+        if (sites.isEmpty()) {
+            return;
+        }
+        long[] r4 = TailSites.constantMovImm(insns, v.subprogStarts(), sites, 4);
+        for (int i = sites.nextSetBit(0); i >= 0; i = sites.nextSetBit(i + 1)) {
+            if (r4[i] == 1 || r4[i] == 2 || r4[i] == 4 || r4[i] == 8) {
+                packetLoadLen[i] = (int) r4[i];
+            }
+        }
+    }
+
+    /** The constant length of the bpf_skb_load_bytes at {@code insn} if it is compiled inline, else 0. */
+    int packetLoadLen(int insn) { return packetLoadLen[insn]; }
 
     /**
      * bpf_loop sites whose callback is a constant subprogram, as kernel/bpf/verifier.c

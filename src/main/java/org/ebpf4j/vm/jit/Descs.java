@@ -20,6 +20,7 @@ final class Descs {
     static final ClassDesc HELPER = ClassDesc.of("org.ebpf4j.vm.helper.Helper");
     static final ClassDesc TAIL_CALL_HELPER = ClassDesc.of("org.ebpf4j.vm.helper.TailCallHelper");
     static final ClassDesc TAIL_CALL_SLOTS = ClassDesc.of("org.ebpf4j.vm.helper.TailCallSlots");
+    static final ClassDesc PACKET_SOURCE = ClassDesc.of("org.ebpf4j.vm.helper.PacketSource");
     static final ClassDesc VM_EXECUTABLE = ClassDesc.of("org.ebpf4j.vm.Executable");
     static final ClassDesc PROGRAM_FAULT = ClassDesc.of("org.ebpf4j.vm.ProgramFault");
     static final ClassDesc INDEX_OUT_OF_BOUNDS = ClassDesc.of("java.lang.IndexOutOfBoundsException");
@@ -44,6 +45,10 @@ final class Descs {
             CD_long, CD_long, CD_long, CD_int);
     static final MethodTypeDesc HELPER_CALL = MethodTypeDesc.of(CD_long, RUN_STATE, CD_long, CD_long, CD_long,
             CD_long, CD_long);
+    /** RunState.ctxObject(ctx) -> the object a helper remembered behind it, or null. */
+    static final MethodTypeDesc CTX_OBJECT = MethodTypeDesc.of(CD_Object, CD_long);
+    static final MethodTypeDesc V_J = MethodTypeDesc.of(CD_long);
+    static final MethodTypeDesc V_I = MethodTypeDesc.of(CD_int);
     static final MethodTypeDesc LL_L = MethodTypeDesc.of(CD_long, CD_long, CD_long);
     static final MethodTypeDesc JJ_I = MethodTypeDesc.of(CD_int, CD_long, CD_long);
     static final MethodTypeDesc II_I = MethodTypeDesc.of(CD_int, CD_int, CD_int);

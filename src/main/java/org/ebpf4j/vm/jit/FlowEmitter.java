@@ -55,6 +55,8 @@ final class FlowEmitter {
                     tailCall(m, i);
                 } else if (m.cls.loopCallback(i) >= 0) {
                     loopCall(m, i, m.cls.loopCallback(i));
+                } else if (m.cls.packetLoadLen(i) > 0) {
+                    PacketEmitter.emitLoad(m, i, in, m.cls.packetLoadLen(i));
                 } else {
                     helperCall(m, i, in);
                 }
@@ -147,7 +149,7 @@ final class FlowEmitter {
      * then takes a requested tail call. Exceptions escaping the helper (or a foreign tail-call
      * target) become the interpreter's ProgramFault for this slot.
      */
-    private static void helperCall(MethodGen m, int i, Insn in) {
+    static void helperCall(MethodGen m, int i, Insn in) {
         CodeBuilder cb = m.cb;
         ClassDesc self = m.cls.self;
         cb.aload(MethodGen.CTX).getstatic(self, ClassGen.EXE, Descs.EXECUTABLE)

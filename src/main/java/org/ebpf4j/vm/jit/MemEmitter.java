@@ -140,7 +140,7 @@ final class MemEmitter {
         }
     }
 
-    private static ClassDesc layout(int bytes) {
+    static ClassDesc layout(int bytes) {
         return switch (bytes) {
             case 1 -> Descs.OF_BYTE;
             case 2 -> Descs.OF_SHORT;
@@ -149,7 +149,7 @@ final class MemEmitter {
         };
     }
 
-    private static ClassDesc prim(int bytes) {
+    static ClassDesc prim(int bytes) {
         return switch (bytes) {
             case 1 -> CD_byte;
             case 2 -> CD_short;

@@ -47,6 +47,8 @@ final class MethodGen {
     final int fpOffSlot;
     /** A reference scratch local (the tail-call target). */
     final int refTmp;
+    /** An Object scratch local (what RunState remembers behind the ctx, {@link PacketEmitter}). */
+    final int objTmp;
     /** After the prologue of a whole subprogram: where a tail call of the program into itself jumps. */
     final Label bodyStart;
 
@@ -91,6 +93,7 @@ final class MethodGen {
         stSlot = next + 2;
         fpOffSlot = next + 3;
         refTmp = next + 5;
+        objTmp = next + 6;
         bodyStart = cb.newLabel();
     }
 

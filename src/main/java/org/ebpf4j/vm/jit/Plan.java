@@ -20,6 +20,17 @@ import org.ebpf4j.isa.Insn;
 final class Plan {
     /** Budget in estimated bytecode bytes per generated method. */
     static final int DEFAULT_BUDGET = 7000;
+    /**
+     * A straight-line run (no jump, call or exit; no jump target after its first slot) of at least
+     * this many estimated bytes, in a subprogram of at least {@link #OUTLINE_MIN_METHOD}, becomes a
+     * region of its own even when the subprogram fits the budget. clang unrolls constant-count
+     * initialisation loops into such runs (sieve_loop: 56 stores to a .bss array); left in the
+     * method with the hot loop they make C2's compile of it too big to inline the loop's calls
+     * (PrintInlining: "NodeCountInliningCutoff" for the bpf_loop callback). A run is entered at
+     * most once per pass, so the region hand-off costs little.
+     */
+    static final int OUTLINE_MIN_RUN = 1536;
+    static final int OUTLINE_MIN_METHOD = 3000;
 
     final List<Insn> insns;
     final int[] starts;
@@ -42,11 +53,12 @@ final class Plan {
             for (int i = starts[s]; i < ends[s]; i++) {
                 whole += cost(insns.get(i), false);
             }
-            if (whole <= budget) {
+            java.util.BitSet cuts = whole >= OUTLINE_MIN_METHOD ? straightRuns(starts[s], ends[s]) : new java.util.BitSet();
+            if (whole <= budget && cuts.isEmpty()) {
                 regionStarts[s] = new int[0];
                 entries[s] = new int[0][];
             } else {
-                regionStarts[s] = partition(starts[s], ends[s], budget);
+                regionStarts[s] = partition(starts[s], ends[s], budget, cuts);
                 entries[s] = findEntries(s);
             }
         }
@@ -70,14 +82,59 @@ final class Plan {
         return region + 1 < rs.length ? rs[region + 1] : ends[sub];
     }
 
-    private int[] partition(int from, int to, int budget) {
+    /**
+     * Region cuts around each long straight-line run of {@code [from, to)} (see
+     * {@link #OUTLINE_MIN_RUN}): at its first slot and at the slot after it.
+     */
+    private java.util.BitSet straightRuns(int from, int to) {
+        java.util.BitSet targets = new java.util.BitSet(insns.size());
+        for (int i = from; i < to; i++) {
+            Insn in = insns.get(i);
+            int t = jumpTarget(i, in);
+            if (t >= 0 && t < insns.size()) {
+                targets.set(t);
+            }
+            if (in.isLdImm64()) {
+                i++;
+            }
+        }
+        java.util.BitSet cuts = new java.util.BitSet(insns.size());
+        int runStart = -1;
+        long runCost = 0;
+        for (int i = from; i <= to; i++) {
+            Insn in = i < to ? insns.get(i) : null;
+            boolean straight = in != null && !isJmp(in.opcode());
+            if (runStart >= 0 && (!straight || targets.get(i))) {
+                if (runCost >= OUTLINE_MIN_RUN) {
+                    cuts.set(runStart);
+                    cuts.set(i);
+                }
+                runStart = -1;
+            }
+            if (straight && runStart < 0) {
+                runStart = i;
+                runCost = 0;
+            }
+            if (straight) {
+                runCost += cost(in, false) + (in.isLdImm64() ? cost(insns.get(i + 1), false) : 0);
+                if (in.isLdImm64()) {
+                    i++;
+                }
+            }
+        }
+        cuts.clear(from);
+        cuts.clear(to);
+        return cuts;
+    }
+
+    private int[] partition(int from, int to, int budget, java.util.BitSet cuts) {
         List<Integer> out = new ArrayList<>();
         out.add(from);
         long acc = 0;
         for (int i = from; i < to; i++) {
             Insn in = insns.get(i);
             int c = cost(in, true) + (in.isLdImm64() ? cost(insns.get(i + 1), true) : 0);
-            if (acc + c > budget && acc > 0) {
+            if ((acc + c > budget || cuts.get(i)) && acc > 0) {
                 out.add(i);
                 acc = 0;
             }

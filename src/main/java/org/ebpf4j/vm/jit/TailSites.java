@@ -24,20 +24,7 @@ final class TailSites {
      */
     static long[] constantR2(List<Insn> insns, int[] subprogStarts, BitSet sites) {
         int n = insns.size();
-        BitSet leaders = new BitSet(n);
-        for (int s : subprogStarts) {
-            leaders.set(s);
-        }
-        for (int i = 0; i < n; i++) {
-            Insn in = insns.get(i);
-            int t = Plan.jumpTarget(i, in);
-            if (t >= 0 && t < n) {
-                leaders.set(t);
-            }
-            if (in.isLdImm64()) {
-                i++;
-            }
-        }
+        BitSet leaders = leaders(insns, subprogStarts);
         long[] out = new long[n];
         long r2 = 0;
         for (int i = 0; i < n; i++) {
@@ -72,6 +59,79 @@ final class TailSites {
                 default -> {
                     if (in.dst() == 2) {
                         r2 = 0;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Basic-block leaders: subprogram starts and jump targets. */
+    private static BitSet leaders(List<Insn> insns, int[] subprogStarts) {
+        int n = insns.size();
+        BitSet leaders = new BitSet(n);
+        for (int s : subprogStarts) {
+            leaders.set(s);
+        }
+        for (int i = 0; i < n; i++) {
+            Insn in = insns.get(i);
+            int t = Plan.jumpTarget(i, in);
+            if (t >= 0 && t < n) {
+                leaders.set(t);
+            }
+            if (in.isLdImm64()) {
+                i++;
+            }
+        }
+        return leaders;
+    }
+
+    /**
+     * Per slot: for each {@code sites} slot, the constant register {@code reg} (1-5) holds there
+     * when the same basic block set it with {@code mov reg, imm} (64-bit: sign-extended; 32-bit:
+     * zero-extended), as clang emits a helper's constant length argument; else -1 (unknown).
+     * Every other instruction that may write {@code reg} forgets it, as do calls and leaders.
+     */
+    static long[] constantMovImm(List<Insn> insns, int[] subprogStarts, BitSet sites, int reg) {
+        int n = insns.size();
+        BitSet leaders = leaders(insns, subprogStarts);
+        long[] out = new long[n];
+        long v = -1;
+        for (int i = 0; i < n; i++) {
+            if (leaders.get(i)) {
+                v = -1;
+            }
+            Insn in = insns.get(i);
+            out[i] = sites.get(i) ? v : -1;
+            int c = in.opcode();
+            if (in.isLdImm64()) {
+                if (in.dst() == reg) {
+                    v = -1;
+                }
+                i++;
+                continue;
+            }
+            switch (cls(c)) {
+                case BPF_JMP, BPF_JMP32 -> {
+                    if (op(c) == BPF_CALL || !Plan.fallsThrough(in)) {
+                        v = -1;
+                    }
+                }
+                case BPF_ST -> { }
+                case BPF_STX -> {
+                    if (mode(c) == BPF_ATOMIC && in.src() == reg) {
+                        v = -1;
+                    }
+                }
+                case BPF_ALU64, BPF_ALU -> {
+                    if (in.dst() == reg) {
+                        boolean movK = op(c) == BPF_MOV && source(c) == BPF_K && in.off() == 0;
+                        v = !movK ? -1 : cls(c) == BPF_ALU64 ? (long) in.imm() : in.imm() & 0xffffffffL;
+                    }
+                }
+                default -> {
+                    if (in.dst() == reg) {
+                        v = -1;
                     }
                 }
             }
