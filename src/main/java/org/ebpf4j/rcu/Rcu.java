@@ -16,8 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * A runtime has two: the normal domain, around every program run, and the tasks-trace domain
  * for sleepable programs (kernel: {@code rcu_read_lock_trace}).
  *
- * <p>How: each reading thread owns a {@link Reader} whose word says whether it is inside a
- * section and which one (nesting depth and an epoch, see {@link Reader}). {@code synchronize()}
+ * <p>How: each reading thread owns a {@link Reader} whose two words say whether it is inside a
+ * section and which one (see {@link Reader}). {@code synchronize()}
  * first forces a memory barrier on every thread ({@link Membarrier}), so a reader either made its "I am inside" store visible before the
  * barrier (and is waited for) or begins after it (and then sees the writer's unpublished
  * pointer already gone). It then waits only for the readers that were inside at that moment,
@@ -28,11 +28,13 @@ import java.util.concurrent.locks.LockSupport;
  * takes everything queued, waits one grace period and runs it (kernel: {@code call_rcu}).
  */
 public final class Rcu implements AutoCloseable {
-    private static final VarHandle WORD;
+    private static final VarHandle ENTER;
+    private static final VarHandle EXIT;
 
     static {
         try {
-            WORD = MethodHandles.lookup().findVarHandle(Reader.class, "word", long.class);
+            ENTER = MethodHandles.lookup().findVarHandle(Reader.class, "enter", long.class);
+            EXIT = MethodHandles.lookup().findVarHandle(Reader.class, "exit", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -68,65 +70,71 @@ public final class Rcu implements AutoCloseable {
     /**
      * The reading side of one thread. Not thread-safe: only its owner thread may use it.
      *
-     * <p>One word holds the whole state, so that entering and leaving a section is one load and
-     * one store each (issue 7: ≤ 2 ns per program run): bits 0-15 the nesting depth, bits 16-63
-     * an epoch bumped each time the outermost section ends. A thread is inside a section while
-     * the depth is non-zero; a section a writer saw has ended once the depth is zero or the epoch
-     * moved (a nested lock/unlock changes the word without ending the section, so a changed word
-     * alone proves nothing).
+     * <p>Two words, each written by one side of a section: {@code enter} counts outermost
+     * sections begun, {@code exit} is set to {@code enter} when the outermost section ends. The
+     * thread is inside a section while they differ, and section number {@code e} has ended once
+     * {@code exit >= e}: a writer needs neither a depth nor an epoch to tell "the same section" from
+     * "a later one". Nested sections only touch {@link #nested}, which no one else reads.
+     *
+     * <p>Why two words (issue 7: ≤ 2 ns per program run): a reader whose lock and unlock both
+     * read-modify-write one word makes each wait for the other's store to be forwarded (two
+     * store-to-load latencies per section, ≈ 9 cycles: the 3.7 ns BENCHMARKS.md measured). Here
+     * only lock's {@code enter = enter + 1} depends on an earlier store of its own; unlock stores a
+     * value it loads but which nothing later computes from, so consecutive sections overlap.
+     * The kernel's PREEMPT_RCU reader ({@code current->rcu_read_lock_nesting}, kernel/rcu/tree_plugin.h)
+     * keeps one counter because its grace-period machinery learns of quiescent states from the
+     * scheduler; here the writer reads the words, so a section's identity must be in them.
      */
     public static final class Reader {
-        static final long DEPTH = 0xffff;
-        static final long EPOCH = 1L << 16;
-
-        /** Depth and epoch; written only by the owner, read by writers through WORD. */
-        private long word;
+        /** Outermost sections begun; written only by the owner, read by writers through ENTER. */
+        private long enter;
+        /** {@code enter} as of the last outermost unlock; owner writes, writers read through EXIT. */
+        private long exit;
+        /** Depth beyond the outermost section; the owner's alone. */
+        private int nested;
         /** The domain's choice, copied here so the fast path reads only this object. */
         private final boolean fences;
         final Thread owner = Thread.currentThread();
 
         private Reader(Rcu domain) { this.fences = domain.readerFences; }
 
-        /** rcu_read_lock(): nests (up to 65 535 deep). */
+        /** rcu_read_lock(): nests. */
         public void lock() {
-            long w = word;
-            if ((w & DEPTH) == DEPTH) {
-                throw new IllegalStateException("rcu_read_lock nested 65535 deep");
-            }
-            WORD.setOpaque(this, w + 1);
-            if ((w & DEPTH) == 0) {
-                // The section's loads must not be performed before this store. The compiler is
-                // kept from hoisting them by the fence (in HotSpot an acquire fence is a
-                // compiler barrier for every memory access, and free on x86); the CPU's store
-                // buffer is drained by the writer's membarrier (liburcu's "memb" scheme).
-                // Without membarrier the reader pays for a full fence instead.
-                if (fences) {
-                    VarHandle.fullFence();
-                } else {
-                    VarHandle.acquireFence();
+            long e = enter;
+            if (e != exit) {
+                if (nested == Integer.MAX_VALUE) {
+                    throw new IllegalStateException("rcu_read_lock nested too deep");
                 }
+                nested++;
+                return;
+            }
+            ENTER.setOpaque(this, e + 1);
+            // The section's loads must not be performed before this store. The compiler is kept
+            // from hoisting them by the fence (in HotSpot an acquire fence is a compiler barrier
+            // for every memory access, and free on x86); the CPU's store buffer is drained by the
+            // writer's membarrier (liburcu's "memb" scheme). Without membarrier the reader pays
+            // for a full fence instead.
+            if (fences) {
+                VarHandle.fullFence();
+            } else {
+                VarHandle.acquireFence();
             }
         }
 
         /** rcu_read_unlock(). */
         public void unlock() {
-            long w = word;
-            if ((w & DEPTH) == 0) {
+            if (nested != 0) {
+                nested--;
+                return;
+            }
+            long e = enter;
+            if (e == exit) {
                 throw new IllegalStateException("rcu_read_unlock without rcu_read_lock");
             }
-            w--;
-            if ((w & DEPTH) == 0) {
-                w += EPOCH;             // the outermost section ends
-            }
-            WORD.setRelease(this, w);
+            EXIT.setRelease(this, e);   // the section's accesses are done before a writer sees it end
         }
 
-        public boolean held() { return (word & DEPTH) != 0; }
-
-        /** Whether the section a writer saw as {@code seen} (depth non-zero) is still going on at {@code now}. */
-        static boolean sameSection(long seen, long now) {
-            return (now & DEPTH) != 0 && (now & ~DEPTH) == (seen & ~DEPTH);
-        }
+        public boolean held() { return enter != exit; }
     }
 
     private Reader register() {
@@ -156,20 +164,23 @@ public final class Rcu implements AutoCloseable {
         } else {
             VarHandle.fullFence();
         }
+        // A reader's section number e (enter) is read before its exit: if exit >= e it was outside
+        // at the moment exit was read (any later section began after the barrier); otherwise
+        // section e was going on, and it has ended once exit reaches e.
         List<Reader> snapshot = new ArrayList<>(readers.size());
-        List<Long> seqs = new ArrayList<>(readers.size());
+        List<Long> sections = new ArrayList<>(readers.size());
         for (Reader r : readers) {
-            long s = (long) WORD.getAcquire(r);
-            if ((s & Reader.DEPTH) != 0) {
+            long e = (long) ENTER.getAcquire(r);
+            if ((long) EXIT.getAcquire(r) < e) {
                 snapshot.add(r);
-                seqs.add(s);
+                sections.add(e);
             }
         }
         for (int i = 0; i < snapshot.size(); i++) {
             Reader r = snapshot.get(i);
-            long s = seqs.get(i);
+            long e = sections.get(i);
             int spins = 0;
-            while (Reader.sameSection(s, (long) WORD.getAcquire(r))) {
+            while ((long) EXIT.getAcquire(r) < e) {
                 if (!r.owner.isAlive()) {
                     break; // a thread that died inside a section holds nothing any more
                 }

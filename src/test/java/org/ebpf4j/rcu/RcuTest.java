@@ -244,4 +244,32 @@ class RcuTest {
             rcu.synchronize();
         }
     }
+
+    /**
+     * The two-word reader (enter/exit): nesting lives outside the words a writer reads, so any
+     * depth is fine, the words say "inside" until the outermost unlock, and after many sections
+     * the reader is still seen as outside (synchronize returns at once on this thread's own reader).
+     */
+    @Test
+    void deepNestingKeepsTheOuterSectionAndManySectionsLeaveItOutside() {
+        try (Rcu rcu = new Rcu("t")) {
+            Rcu.Reader r = rcu.reader();
+            for (int k = 0; k < 100_000; k++) {
+                r.lock();
+            }
+            for (int k = 1; k < 100_000; k++) {
+                r.unlock();
+                assertTrue(r.held(), "outer section ended after " + k + " inner unlocks");
+            }
+            r.unlock();
+            assertFalse(r.held());
+            for (int k = 0; k < 1_000; k++) {
+                r.lock();
+                r.unlock();
+            }
+            assertFalse(r.held());
+            rcu.synchronize();
+            assertThrows(IllegalStateException.class, r::unlock);
+        }
+    }
 }
