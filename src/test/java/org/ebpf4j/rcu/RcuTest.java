@@ -167,7 +167,7 @@ class RcuTest {
 
     @Test
     void nestedSectionsInsideAWaitedSectionDoNotEndIt() throws Exception {
-        // the reader's word changes at every inner lock/unlock: synchronize must still wait for
+        // inner lock/unlock pairs inside the outer section: synchronize must still wait for
         // the outer section (and must not wait for the next outer section)
         try (Rcu rcu = new Rcu("t")) {
             CountDownLatch inside = new CountDownLatch(1);
