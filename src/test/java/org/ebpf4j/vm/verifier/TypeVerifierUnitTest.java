@@ -189,7 +189,7 @@ class TypeVerifierUnitTest {
         assertEquals(deadReg, r0, "r0 kept alive by the stores: " + r0 + " vs " + deadReg + " insns");
         // and BPF_CMPXCHG still reads it (an uninitialized r0 there is rejected)
         VerifierException e = assertThrows(VerifierException.class, () -> run(ProgType.SOCKET_FILTER,
-                "mov %r1, 0\nstxdw [%r10-8], %r1\nmov %r2, 1\ncmpxchg [%r10-8], %r2\nmov %r0, 0\nexit\n", 0));
+                "mov %r1, 0\nstxdw [%r10-8], %r1\nmov %r2, 1\nlock cmpxchg [%r10-8], %r2\nmov %r0, 0\nexit\n", 0));
         assertTrue(e.getMessage().contains("R0"), e.getMessage());
     }
 
