@@ -84,7 +84,10 @@ final class Liveness {
                     use = R1_5;
                     def = R0 | R1_5;
                 } else if (o == BPF_EXIT) {
-                    use = R0 | 0b1111000000L;   // a callee's exit returns to a caller whose r6-r9 live on
+                    // only r0 is read: the exiting frame's r6-r9 die with it, and a caller's r6-r9
+                    // survive the call through the call instruction itself (no def there), so their
+                    // liveness is the caller's at the return site, which VState.covers() consults
+                    use = R0;
                 } else if (o != BPF_JA && o != BPF_JCOND) {
                     use = (1L << dst) | (source(c) == BPF_X ? 1L << src : 0);
                 }

@@ -187,6 +187,9 @@ class TypeVerifierUnitTest {
         int deadReg = run(ProgType.SOCKET_FILTER, prog.apply("r3"), 0).processedInsns();
         int r0 = run(ProgType.SOCKET_FILTER, prog.apply("r0"), 0).processedInsns();
         assertEquals(deadReg, r0, "r0 kept alive by the stores: " + r0 + " vs " + deadReg + " insns");
+        // nor does the main program's exit read r6-r9 (they die with the frame)
+        int r7 = run(ProgType.SOCKET_FILTER, prog.apply("r7"), 0).processedInsns();
+        assertEquals(deadReg, r7, "r7 kept alive by exit: " + r7 + " vs " + deadReg + " insns");
         // and BPF_CMPXCHG still reads it (an uninitialized r0 there is rejected)
         VerifierException e = assertThrows(VerifierException.class, () -> run(ProgType.SOCKET_FILTER,
                 "mov %r1, 0\nstxdw [%r10-8], %r1\nmov %r2, 1\nlock cmpxchg [%r10-8], %r2\nmov %r0, 0\nexit\n", 0));
