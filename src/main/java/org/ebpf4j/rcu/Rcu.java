@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.LockSupport;
@@ -17,7 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  * for sleepable programs (kernel: {@code rcu_read_lock_trace}).
  *
  * <p>How: each reading thread owns a {@link Reader} whose word says whether it is inside a
- * section and which one (nesting depth and an epoch, see {@link Reader}). {@code synchronize()}
+ * section and in which grace period that section began (see {@link Reader}); synchronize opens a
+ * new grace period. {@code synchronize()}
  * first forces a memory barrier on every thread ({@link Membarrier}), so a reader either made its "I am inside" store visible before the
  * barrier (and is waited for) or begins after it (and then sees the writer's unpublished
  * pointer already gone). It then waits only for the readers that were inside at that moment,
@@ -28,11 +30,11 @@ import java.util.concurrent.locks.LockSupport;
  * takes everything queued, waits one grace period and runs it (kernel: {@code call_rcu}).
  */
 public final class Rcu implements AutoCloseable {
-    private static final VarHandle WORD;
+    private static final VarHandle CTR;
 
     static {
         try {
-            WORD = MethodHandles.lookup().findVarHandle(Reader.class, "word", long.class);
+            CTR = MethodHandles.lookup().findVarHandle(Reader.class, "ctr", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -42,6 +44,8 @@ public final class Rcu implements AutoCloseable {
     private final Membarrier membarrier;
     private final boolean readerFences;
     private final List<Reader> readers = new CopyOnWriteArrayList<>();
+    /** The grace-period number readers stamp their sections with; each synchronize() opens a new one. */
+    private final AtomicLong gp = new AtomicLong(1);
     private final ThreadLocal<Reader> current = ThreadLocal.withInitial(this::register);
 
     private final ReentrantLock cbLock = new ReentrantLock();
@@ -68,65 +72,73 @@ public final class Rcu implements AutoCloseable {
     /**
      * The reading side of one thread. Not thread-safe: only its owner thread may use it.
      *
-     * <p>One word holds the whole state, so that entering and leaving a section is one load and
-     * one store each (issue 7: ≤ 2 ns per program run): bits 0-15 the nesting depth, bits 16-63
-     * an epoch bumped each time the outermost section ends. A thread is inside a section while
-     * the depth is non-zero; a section a writer saw has ended once the depth is zero or the epoch
-     * moved (a nested lock/unlock changes the word without ending the section, so a changed word
-     * alone proves nothing).
+     * <p>One word, {@code ctr}: 0 outside a section; inside, the domain's grace-period number
+     * ({@link #gp}) read when the outermost section began (liburcu's "memb" reader, which stores
+     * the global counter the same way). A writer that opened grace period {@code G} waits for
+     * the readers whose {@code ctr} is non-zero and below {@code G}; a section begun after its
+     * membarrier reads {@code G} or later and is not waited for. Nested sections only touch
+     * {@link #nested}, which no one else reads.
+     *
+     * <p>Why this shape (issue 7: ≤ 2 ns per program run): no stored value depends on an earlier
+     * store of the reader. lock stores a load of the shared, rarely written {@code gp}; unlock
+     * stores the constant 0. A counter that lock and unlock both read-modify-write (the previous
+     * one-word depth+epoch reader) makes each wait for the other's store to be forwarded, two
+     * store-to-load latencies per section (the 3.7 ns BENCHMARKS.md recorded). The kernel's
+     * PREEMPT_RCU reader ({@code current->rcu_read_lock_nesting}, kernel/rcu/tree_plugin.h) is a
+     * counter because its grace periods learn of quiescent states from the scheduler instead.
      */
     public static final class Reader {
-        static final long DEPTH = 0xffff;
-        static final long EPOCH = 1L << 16;
-
-        /** Depth and epoch; written only by the owner, read by writers through WORD. */
-        private long word;
+        /** 0, or the grace-period number the current section began in; writers read it through CTR. */
+        private long ctr;
+        /** Depth beyond the outermost section; the owner's alone. */
+        private int nested;
+        private final AtomicLong gp;
         /** The domain's choice, copied here so the fast path reads only this object. */
         private final boolean fences;
         final Thread owner = Thread.currentThread();
 
-        private Reader(Rcu domain) { this.fences = domain.readerFences; }
+        private Reader(Rcu domain) {
+            this.fences = domain.readerFences;
+            this.gp = domain.gp;
+        }
 
-        /** rcu_read_lock(): nests (up to 65 535 deep). */
+        /** rcu_read_lock(): nests. */
         public void lock() {
-            long w = word;
-            if ((w & DEPTH) == DEPTH) {
-                throw new IllegalStateException("rcu_read_lock nested 65535 deep");
-            }
-            WORD.setOpaque(this, w + 1);
-            if ((w & DEPTH) == 0) {
-                // The section's loads must not be performed before this store. The compiler is
-                // kept from hoisting them by the fence (in HotSpot an acquire fence is a
-                // compiler barrier for every memory access, and free on x86); the CPU's store
-                // buffer is drained by the writer's membarrier (liburcu's "memb" scheme).
-                // Without membarrier the reader pays for a full fence instead.
-                if (fences) {
-                    VarHandle.fullFence();
-                } else {
-                    VarHandle.acquireFence();
+            if (ctr != 0) {
+                if (nested == Integer.MAX_VALUE) {
+                    throw new IllegalStateException("rcu_read_lock nested too deep");
                 }
+                nested++;
+                return;
+            }
+            CTR.setOpaque(this, gp.getOpaque());
+            // The section's loads must not be performed before this store. The compiler is kept
+            // from hoisting them by the fence (in HotSpot an acquire fence is a compiler barrier
+            // for every memory access, and free on x86); the CPU's store buffer is drained by the
+            // writer's membarrier (liburcu's "memb" scheme). Without membarrier the reader pays
+            // for a full fence instead. A stale gp (read before a writer's increment, stored
+            // after its scan) is harmless: the section's loads come after the writer's barrier
+            // and see its unpublished pointer gone; later writers wait for it as they should.
+            if (fences) {
+                VarHandle.fullFence();
+            } else {
+                VarHandle.acquireFence();
             }
         }
 
         /** rcu_read_unlock(). */
         public void unlock() {
-            long w = word;
-            if ((w & DEPTH) == 0) {
+            if (nested != 0) {
+                nested--;
+                return;
+            }
+            if (ctr == 0) {
                 throw new IllegalStateException("rcu_read_unlock without rcu_read_lock");
             }
-            w--;
-            if ((w & DEPTH) == 0) {
-                w += EPOCH;             // the outermost section ends
-            }
-            WORD.setRelease(this, w);
+            CTR.setRelease(this, 0L);   // the section's accesses are done before a writer sees it end
         }
 
-        public boolean held() { return (word & DEPTH) != 0; }
-
-        /** Whether the section a writer saw as {@code seen} (depth non-zero) is still going on at {@code now}. */
-        static boolean sameSection(long seen, long now) {
-            return (now & DEPTH) != 0 && (now & ~DEPTH) == (seen & ~DEPTH);
-        }
+        public boolean held() { return ctr != 0; }
     }
 
     private Reader register() {
@@ -151,25 +163,20 @@ public final class Rcu implements AutoCloseable {
         if (self.held()) {
             throw new IllegalStateException("synchronize() inside a read-side section of " + name);
         }
+        // A new number first, so sections that begin after the barrier carry it (or later).
+        long g = gp.incrementAndGet();
         if (membarrier != null) {
             membarrier.barrier();
         } else {
             VarHandle.fullFence();
         }
-        List<Reader> snapshot = new ArrayList<>(readers.size());
-        List<Long> seqs = new ArrayList<>(readers.size());
         for (Reader r : readers) {
-            long s = (long) WORD.getAcquire(r);
-            if ((s & Reader.DEPTH) != 0) {
-                snapshot.add(r);
-                seqs.add(s);
-            }
-        }
-        for (int i = 0; i < snapshot.size(); i++) {
-            Reader r = snapshot.get(i);
-            long s = seqs.get(i);
             int spins = 0;
-            while (Reader.sameSection(s, (long) WORD.getAcquire(r))) {
+            while (true) {
+                long c = (long) CTR.getAcquire(r);
+                if (c == 0 || c >= g) {
+                    break;          // outside, or in a section that began after the barrier
+                }
                 if (!r.owner.isAlive()) {
                     break; // a thread that died inside a section holds nothing any more
                 }

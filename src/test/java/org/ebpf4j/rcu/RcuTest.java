@@ -167,7 +167,7 @@ class RcuTest {
 
     @Test
     void nestedSectionsInsideAWaitedSectionDoNotEndIt() throws Exception {
-        // the reader's word changes at every inner lock/unlock: synchronize must still wait for
+        // inner lock/unlock pairs inside the outer section: synchronize must still wait for
         // the outer section (and must not wait for the next outer section)
         try (Rcu rcu = new Rcu("t")) {
             CountDownLatch inside = new CountDownLatch(1);
@@ -242,6 +242,34 @@ class RcuTest {
             assertFalse(r.held());
             assertThrows(IllegalStateException.class, r::unlock);
             rcu.synchronize();
+        }
+    }
+
+    /**
+     * The two-word reader (enter/exit): nesting lives outside the words a writer reads, so any
+     * depth is fine, the words say "inside" until the outermost unlock, and after many sections
+     * the reader is still seen as outside (synchronize returns at once on this thread's own reader).
+     */
+    @Test
+    void deepNestingKeepsTheOuterSectionAndManySectionsLeaveItOutside() {
+        try (Rcu rcu = new Rcu("t")) {
+            Rcu.Reader r = rcu.reader();
+            for (int k = 0; k < 100_000; k++) {
+                r.lock();
+            }
+            for (int k = 1; k < 100_000; k++) {
+                r.unlock();
+                assertTrue(r.held(), "outer section ended after " + k + " inner unlocks");
+            }
+            r.unlock();
+            assertFalse(r.held());
+            for (int k = 0; k < 1_000; k++) {
+                r.lock();
+                r.unlock();
+            }
+            assertFalse(r.held());
+            rcu.synchronize();
+            assertThrows(IllegalStateException.class, r::unlock);
         }
     }
 }

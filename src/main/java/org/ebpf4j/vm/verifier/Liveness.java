@@ -55,8 +55,15 @@ final class Liveness {
             case BPF_LDX -> { use = 1L << src; def = 1L << dst; }
             case BPF_ST -> use = 1L << dst;
             case BPF_STX -> {
-                use = (1L << dst) | (1L << src) | R0;
+                use = (1L << dst) | (1L << src);
                 if (mode(c) == BPF_ATOMIC) {
+                    // only BPF_CMPXCHG reads r0 (the expected value); a plain store does not, and
+                    // counting r0 live there kept every state holding an unrelated r0 from pruning
+                    // (sieve_loop.bpf.o: a loop storing to the stack, entered with r0 uninitialized
+                    // on one path and a helper's result on another)
+                    if (s.imm[i] == BPF_CMPXCHG) {
+                        use |= R0;
+                    }
                     def = (s.imm[i] & BPF_FETCH) != 0 ? (s.imm[i] == BPF_CMPXCHG ? R0 : 1L << src) : 0;
                     if (s.imm[i] == BPF_LOAD_ACQ) {
                         def = 1L << dst;
@@ -77,7 +84,10 @@ final class Liveness {
                     use = R1_5;
                     def = R0 | R1_5;
                 } else if (o == BPF_EXIT) {
-                    use = R0 | 0b1111000000L;   // a callee's exit returns to a caller whose r6-r9 live on
+                    // only r0 is read: the exiting frame's r6-r9 die with it, and a caller's r6-r9
+                    // survive the call through the call instruction itself (no def there), so their
+                    // liveness is the caller's at the return site, which VState.covers() consults
+                    use = R0;
                 } else if (o != BPF_JA && o != BPF_JCOND) {
                     use = (1L << dst) | (source(c) == BPF_X ? 1L << src : 0);
                 }

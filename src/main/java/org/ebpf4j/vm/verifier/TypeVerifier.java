@@ -390,19 +390,11 @@ public final class TypeVerifier {
             }
             List<VState> callbacks = helpers.call(cur, i, s.imm[i]);
             cur.insn = i + 1;
-            if (!callbacks.isEmpty()) {
-                // as the kernel, walk into the callback first and queue what follows the call
-                VState after = cur.copy();
-                VState cb = callbacks.get(0);
-                cur.frames.clear();
-                cur.frames.addAll(cb.frames);
-                cur.refs.clear();
-                cur.refs.addAll(cb.refs);
-                cur.insn = cb.insn;
-                fork(cur, after);
-                for (int k = 1; k < callbacks.size(); k++) {
-                    fork(cur, callbacks.get(k));
-                }
+            // as push_callback_call() in Linux 6.18: queue the callback's entry and go on with the
+            // instruction after the call in the caller's frame (walking the callback first, as
+            // kernels before 6.8 did, put checkpoints elsewhere and pruned less: sieve_loop.bpf.o)
+            for (VState cb : callbacks) {
+                fork(cur, cb);
             }
             return true;
         }
