@@ -59,7 +59,7 @@ class MapInMapTest {
     }
 
     @Test
-    void arrayUpdateErrnosAsObservedOnLinux618() {   // §7.3, §7.4, MM-U1..U4, kernel-observed (f)
+    void arrayUpdateErrnosAsObservedOnLinux618() {   // §7.3, §7.4, MM-U1, MM-U2, MM-U3, MM-U4, kernel-observed (f)
         try (TestEnv t = new TestEnv(1)) {
             InnerRefs fds = new InnerRefs();
             BpfMap tmpl = t.create(INNER);
