@@ -128,6 +128,9 @@ final class HostProgSteps {
         progNames.put(h.id(), name);
     }
 
+    /** The host fd of scenario program {@code name}. */
+    int progFd(Step s, String name) { return prog(s, name).fd(); }
+
     private Held prog(Step s, String name) {
         Held h = progs.get(name);
         if (h == null) {
