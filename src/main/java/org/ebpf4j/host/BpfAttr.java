@@ -29,7 +29,8 @@ final class BpfAttr {
     static final class ProgLoad {
         static final long PROG_TYPE = 0, INSN_CNT = 4, INSNS = 8, LICENSE = 16, LOG_LEVEL = 24, LOG_SIZE = 28,
                 LOG_BUF = 32, KERN_VERSION = 40, PROG_FLAGS = 44, PROG_NAME = 48, EXPECTED_ATTACH_TYPE = 68,
-                PROG_BTF_FD = 72, FUNC_INFO_REC_SIZE = 76, FUNC_INFO = 80, FUNC_INFO_CNT = 88;
+                PROG_BTF_FD = 72, FUNC_INFO_REC_SIZE = 76, FUNC_INFO = 80, FUNC_INFO_CNT = 88, ATTACH_BTF_ID = 108,
+                ATTACH_BTF_OBJ_FD = 112;
         /** sizeof(struct bpf_func_info): insn_off, type_id. */
         static final int FUNC_INFO_REC = 8;
         static final int SIZE = 128;

@@ -222,6 +222,7 @@ public final class HostBpf {
             putInt(attr, BpfAttr.ProgLoad.EXPECTED_ATTACH_TYPE,
                     p.expectedAttachType() == null ? 0 : p.expectedAttachType().value());
             putInt(attr, BpfAttr.ProgLoad.PROG_BTF_FD, p.progBtfFd());
+            putInt(attr, BpfAttr.ProgLoad.ATTACH_BTF_ID, p.attachBtfId());   // attach_btf_obj_fd 0: vmlinux
             if (!p.funcInfo().isEmpty()) {
                 MemorySegment fi = arena.allocate((long) p.funcInfo().size() * BpfAttr.ProgLoad.FUNC_INFO_REC, 8);
                 for (int i = 0; i < p.funcInfo().size(); i++) {

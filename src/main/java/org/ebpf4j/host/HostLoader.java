@@ -19,7 +19,9 @@ import org.ebpf4j.uapi.MapType;
  * {@code bpf_object__load()} does, just far enough to run programs with BPF_PROG_TEST_RUN:
  * BTF (with DATASEC fix-ups, see {@link BtfFixup}) when the object has it, then every map
  * (global data filled, {@code .rodata} frozen), after which {@link HostObject#loadProgram}
- * patches map references and loads programs on demand. Nothing is attached or pinned.
+ * patches map references and loads programs on demand, with the attach_btf_id of programs that
+ * name a kernel BTF target resolved against the running kernel ({@link HostAttachBtf}). Nothing
+ * is attached or pinned.
  *
  * <p>BTF is optional, as in libbpf's fallback: if BPF_BTF_LOAD fails, maps are created without
  * type ids, unless one needs BTF (the local-storage family), in which case the error stands.
@@ -30,10 +32,21 @@ public final class HostLoader {
             MapType.TASK_STORAGE, MapType.CGRP_STORAGE);
 
     private final HostBpf bpf;
+    /** vmlinux BTF for attach_btf_id, parsed once for every object this loader loads. */
+    private final HostAttachBtf attachBtf;
 
-    public HostLoader(HostBpf bpf) { this.bpf = bpf; }
+    public HostLoader(HostBpf bpf) { this(bpf, new HostAttachBtf()); }
 
-    /** Reads {@code objectFile} and loads its BTF and maps. */
+    /** A loader resolving BTF attach targets with {@code attachBtf} (shared between loaders to parse vmlinux once). */
+    public HostLoader(HostBpf bpf, HostAttachBtf attachBtf) {
+        this.bpf = bpf;
+        this.attachBtf = attachBtf;
+    }
+
+    /**
+     * Reads {@code objectFile}, its CO-RE relocations applied against the running kernel's BTF
+     * ({@link HostAttachBtf#coreTarget()}), and loads its BTF and maps.
+     */
     public HostObject load(Path objectFile) {
         byte[] bytes;
         try {
@@ -41,7 +54,8 @@ public final class HostLoader {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + objectFile + ": " + e.getMessage(), e);
         }
-        ObjectSpec spec = ObjectReader.read(bytes, objectFile.toString());
+        ObjectSpec spec = ObjectReader.read(bytes, objectFile.toString(), org.ebpf4j.elf.Kconfig.model(),
+                attachBtf.coreTarget());
         return load(spec, ElfFile.parse(bytes, objectFile.toString()));
     }
 
@@ -60,7 +74,7 @@ public final class HostLoader {
                 }
                 mapFds.put(m.name(), createMap(m, btfFd));
             }
-            return new HostObject(bpf, spec, mapFds, btfFd);
+            return new HostObject(bpf, spec, mapFds, btfFd, attachBtf);
         } catch (RuntimeException e) {
             mapFds.values().forEach(fd -> closeQuietly(fd, e));
             if (btfFd > 0) {

@@ -24,10 +24,12 @@ public final class HostObject implements AutoCloseable {
     private final Map<String, Integer> mapFds;
     private final Map<String, Integer> progFds = new LinkedHashMap<>();
     private final int btfFd;
+    private final HostAttachBtf attachBtf;
     private boolean closed;
 
-    HostObject(HostBpf bpf, ObjectSpec spec, Map<String, Integer> mapFds, int btfFd) {
+    HostObject(HostBpf bpf, ObjectSpec spec, Map<String, Integer> mapFds, int btfFd, HostAttachBtf attachBtf) {
         this.bpf = bpf;
+        this.attachBtf = attachBtf;
         this.spec = spec;
         this.mapFds = new LinkedHashMap<>(mapFds);
         this.btfFd = btfFd;
@@ -54,7 +56,10 @@ public final class HostObject implements AutoCloseable {
      * and with the object's BTF loaded it goes with its func_info (as libbpf passes it);
      * then every PROG_ARRAY slot the object initialises with this program is filled, and the
      * programs the object's PROG_ARRAYs name are loaded too (libbpf loads every program of an
-     * object, so a tail call target is there when a program runs).
+     * object, so a tail call target is there when a program runs). Programs naming a kernel BTF
+     * target (tp_btf, fentry, lsm, iter ...) get its attach_btf_id; only loaded, never attached.
+     *
+     * @throws org.ebpf4j.uapi.BpfException ESRCH when the running kernel has no such target
      */
     public int loadProgram(String name) {
         checkOpen();
@@ -65,8 +70,9 @@ public final class HostObject implements AutoCloseable {
         ProgramSpec p = spec.program(name).orElseThrow(() -> new IllegalArgumentException(
                 spec.name() + ": no program named '" + name + "' (programs: "
                         + spec.programs().stream().map(ProgramSpec::name).toList() + ")"));
+        int attachBtfId = attachBtf.attachBtfId(p);
         int fd = bpf.progLoad(new ProgLoad(p.progType(), patch(p), spec.license(), p.name(), p.expectedAttachType(),
-                p.kind().progFlags(), spec.kernVersion(), btfFd, btfFd > 0 ? p.funcInfo() : List.of()));
+                p.kind().progFlags(), spec.kernVersion(), btfFd, btfFd > 0 ? p.funcInfo() : List.of(), attachBtfId));
         progFds.put(name, fd);
         fillSlots(name, fd);
         for (MapSpec m : spec.maps()) {

@@ -31,7 +31,7 @@ public final class Libc {
     private static final ValueLayout A = ValueLayout.ADDRESS;
 
     private final MethodHandle socket, bind, listen, connect, accept4, sendto, recvfrom, setsockopt, getsockopt,
-            getsockname, getpeername, close, open, write, poll, rmdir, syscall;
+            getsockname, getpeername, close, open, read, write, poll, rmdir, syscall;
     private final StructLayout captureLayout = Linker.Option.captureStateLayout();
     private final VarHandle errno = captureLayout.varHandle(StructLayout.PathElement.groupElement("errno"));
 
@@ -49,6 +49,7 @@ public final class Libc {
         getpeername = h("getpeername", FunctionDescriptor.of(I, I, A, A));
         close = h("close", FunctionDescriptor.of(I, I));
         open = h("open", FunctionDescriptor.of(I, A, I));
+        read = h("read", FunctionDescriptor.of(L, I, A, L));
         write = h("write", FunctionDescriptor.of(L, I, A, L));
         poll = h("poll", FunctionDescriptor.of(I, A, L, I));
         rmdir = h("rmdir", FunctionDescriptor.of(I, A));
@@ -169,6 +170,15 @@ public final class Libc {
     public int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             return (int) check(call(open, arena.allocateFrom(path), flags | O_CLOEXEC), "open " + path);
+        }
+    }
+
+    /** read(2) of at most {@code max} bytes: what was read, empty at end of file. */
+    public byte[] read(int fd, int max) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = arena.allocate(Math.max(1, max));
+            long n = check(call(read, fd, b, (long) max), "read fd " + fd);
+            return b.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
         }
     }
 

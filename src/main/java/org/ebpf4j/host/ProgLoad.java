@@ -16,10 +16,12 @@ import org.ebpf4j.uapi.ProgType;
  * @param progBtfFd          the object's BTF fd, 0 for none
  * @param funcInfo           bpf_func_info records (need progBtfFd); the verifier demands them for
  *                           callbacks such as bpf_loop's ("missing btf func_info")
+ * @param attachBtfId        the target's type id in the running kernel's vmlinux BTF (tp_btf,
+ *                           fentry/fexit/fmod_ret, lsm, iter), 0 for none; see {@link HostAttachBtf}
  */
 public record ProgLoad(ProgType type, List<Insn> insns, String license, String name,
                        AttachType expectedAttachType, int progFlags, int kernVersion, int progBtfFd,
-                       List<FuncInfo> funcInfo) {
+                       List<FuncInfo> funcInfo, int attachBtfId) {
     public ProgLoad {
         Objects.requireNonNull(type, "type");
         insns = List.copyOf(insns);
@@ -29,6 +31,12 @@ public record ProgLoad(ProgType type, List<Insn> insns, String license, String n
         if (!funcInfo.isEmpty() && progBtfFd <= 0) {
             throw new IllegalArgumentException("prog_load " + name + ": func_info needs a prog_btf_fd");
         }
+    }
+
+    /** A program that names no kernel BTF target (attach_btf_id 0). */
+    public ProgLoad(ProgType type, List<Insn> insns, String license, String name, AttachType expectedAttachType,
+                    int progFlags, int kernVersion, int progBtfFd, List<FuncInfo> funcInfo) {
+        this(type, insns, license, name, expectedAttachType, progFlags, kernVersion, progBtfFd, funcInfo, 0);
     }
 
     public static ProgLoad of(ProgType type, List<Insn> insns, String license) {

@@ -19,6 +19,7 @@ import org.ebpf4j.isa.TextAssembler;
 import org.ebpf4j.kernel.cgroup.AttachFlags;
 import org.ebpf4j.kernel.cgroup.CgroupHook;
 import org.ebpf4j.uapi.AttachType;
+import org.ebpf4j.uapi.BpfException;
 import org.ebpf4j.uapi.ProgType;
 
 /**
@@ -43,6 +44,8 @@ final class HostProgSteps {
     private final Map<String, Held> links = new LinkedHashMap<>();
     final HostMapSteps mapSteps;
     private final List<HostObject> objects = new ArrayList<>();
+    /** One loader for the run, so vmlinux BTF (attach_btf_id) is parsed once however many objects load. */
+    private final HostLoader loader;
     private boolean closed;
     private static final String BPFFS = "/sys/fs/bpf";
     /** This run's bpffs directory for pins: /sys/fs/bpf/ebpf4j-<pid>-<n>, removed at the end. */
@@ -52,6 +55,7 @@ final class HostProgSteps {
         this.r = r;
         this.cg = new HostCgroupBpf(r.bpf);
         this.mapSteps = new HostMapSteps(r);
+        this.loader = new HostLoader(r.bpf);
         this.statsFd = r.bpf.enableStats(org.ebpf4j.host.HostBpf.BPF_STATS_RUN_TIME);   // run_cnt for `runs:`
         this.pinRoot = Path.of(BPFFS, r.root.getFileName().toString());
     }
@@ -62,7 +66,7 @@ final class HostProgSteps {
         if (!Files.isRegularFile(path)) {
             throw new ScenarioException(s.where() + ": cannot read " + path);
         }
-        HostObject o = new HostLoader(r.bpf).load(path);
+        HostObject o = loader.load(path);
         objects.add(o);
         for (MapSpec m : o.spec().maps()) {
             mapSteps.add(m.name(), new HostMapSteps.MapRef(o.mapFd(m.name()), m.type(), m.keySize(), m.valueSize()));
@@ -70,21 +74,30 @@ final class HostProgSteps {
         List<String> names = new ArrayList<>();
         List<String> notLoaded = new ArrayList<>();
         for (ProgramSpec p : o.spec().programs()) {
-            // tracing, LSM and extension programs name a target in the running kernel's BTF
-            // (attach_btf_id), which the host loader does not resolve: their maps are still usable
-            if (p.progType() == ProgType.TRACING || p.progType() == ProgType.LSM || p.progType() == ProgType.EXT) {
-                notLoaded.add(p.name());
+            int fd;
+            try {
+                fd = o.loadProgram(p.name());
+            } catch (BpfException | IllegalArgumentException e) {
+                // tracing, LSM and extension programs name a target in the running kernel's BTF
+                // (attach_btf_id, resolved by the loader); what this host still refuses for them
+                // (a missing target, a kernel symbol, a lockdown EPERM) skips the run with the reason
+                if (p.progType() != ProgType.TRACING && p.progType() != ProgType.LSM && p.progType() != ProgType.EXT) {
+                    throw e;
+                }
+                notLoaded.add(p.name() + ": " + firstLine(e.getMessage()));
                 continue;
             }
-            int fd = o.loadProgram(p.name());
             register(s, p.name(), new Held(fd, null, cg.progInfo(fd).id()), p.expectedAttachType());
             names.add(p.name());
         }
         if (!notLoaded.isEmpty()) {
-            throw new HostScenarioRunner.Skip("maps created; programs " + notLoaded + " need kernel BTF attach targets, "
-                    + "which host loads do not resolve");
+            throw new HostScenarioRunner.Skip("maps created; the host refused BTF-targeted programs " + notLoaded);
         }
         return names;
+    }
+
+    private static String firstLine(String m) {
+        return m == null ? "" : m.lines().findFirst().orElse("");
     }
 
     Object prog(Step s, String[] msg) {
@@ -114,6 +127,9 @@ final class HostProgSteps {
         expected.put(name, at);
         progNames.put(h.id(), name);
     }
+
+    /** The host fd of scenario program {@code name}. */
+    int progFd(Step s, String name) { return prog(s, name).fd(); }
 
     private Held prog(Step s, String name) {
         Held h = progs.get(name);

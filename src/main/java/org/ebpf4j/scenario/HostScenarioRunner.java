@@ -46,6 +46,7 @@ public final class HostScenarioRunner implements AutoCloseable {
     final Map<String, String[]> sockets = new HashMap<>();
     private final Set<Integer> shiftedPorts = new HashSet<>();
     private final HostProgSteps progSteps;
+    private final HostIterSteps iterSteps;
     private final Thread hook;
 
     /**
@@ -63,6 +64,7 @@ public final class HostScenarioRunner implements AutoCloseable {
         this.root = makeRoot();
         try {
             this.progSteps = new HostProgSteps(this);
+            this.iterSteps = new HostIterSteps(this, progSteps);
         } catch (RuntimeException e) {
             removeTree(root);   // BPF_ENABLE_STATS refused: leave nothing behind
             throw e;
@@ -174,6 +176,7 @@ public final class HostScenarioRunner implements AutoCloseable {
             case "link-detach" -> { return progSteps.linkDetach(s, msg); }
             case "link-info" -> { return progSteps.linkInfo(s, msg); }
             case "map" -> { return progSteps.mapSteps.map(s, msg); }
+            case "iter" -> { return iterSteps.iter(s, msg); }
             case "pin" -> { return progSteps.pin(s, msg); }
             case "get" -> { return progSteps.get(s, msg); }
             case "close" -> {
@@ -191,7 +194,7 @@ public final class HostScenarioRunner implements AutoCloseable {
                  "setsockopt", "getsockopt" -> {
                 return socketOp(s, msg);
             }
-            case "sysctl", "trace", "ss", "test-run", "cookie", "iter" -> {
+            case "sysctl", "trace", "ss", "test-run", "cookie" -> {
                 msg[0] = s.action() + (s.arg() == null || s.arg().isNull() || s.arg().isContainerNode() ? "" : " " + s.arg().asText());
                 throw new Skip(s.action() + " is not run on the host (it would touch the machine, or has no host meaning)");
             }

@@ -66,4 +66,58 @@ class HostLoaderTest {
             assertTrue(e.getMessage().contains("'nope'") && e.getMessage().contains("sieve"), e.getMessage());
         }
     }
+
+    /**
+     * BTF-targeted programs load with attach_btf_id from /sys/kernel/btf/vmlinux (libbpf's
+     * libbpf_find_attach_btf_id): tp_btf, fentry/fmod_ret/fexit, iter. Loaded only, never attached.
+     */
+    @Test
+    void btfTargetedProgramsLoadWithAttachBtfIdFromVmlinux() {
+        HostAttachBtf vmlinux = new HostAttachBtf();
+        HostLoader loader = new HostLoader(bpf, vmlinux);
+        for (String o : new String[] {"task_storage_tp_btf", "iter_sk_storage", "iter_targets"}) {
+            try (HostObject obj = loader.load(Path.of("src/test/bpf/" + o + ".bpf.o"))) {
+                for (org.ebpf4j.elf.ProgramSpec p : obj.spec().programs()) {
+                    assertTrue(vmlinux.attachBtfId(p) > 0, o + "/" + p.name() + " names a vmlinux BTF target");
+                    assertTrue(obj.loadProgram(p.name()) > 0, o + "/" + p.name());
+                }
+            }
+        }
+    }
+
+    /**
+     * fentry/fmod_ret/fexit resolve their FUNC, but this host may refuse trampolines at load: then
+     * only EPERM is acceptable (a wrong attach_btf_id would be EINVAL/ESRCH/EACCES from the verifier).
+     */
+    @Test
+    void fentryFamilyLoadsOrIsRefusedWithEpermOnly() {
+        HostAttachBtf vmlinux = new HostAttachBtf();
+        try (HostObject obj = new HostLoader(bpf, vmlinux).load(Path.of("src/test/bpf/tramp_modify_return.bpf.o"))) {
+            for (org.ebpf4j.elf.ProgramSpec p : obj.spec().programs()) {
+                assertEquals(vmlinux.vmlinux().findByName("bpf_modify_return_test", org.ebpf4j.btf.BtfType.Func.class)
+                        .orElseThrow().id(), vmlinux.attachBtfId(p), p.name());
+                try {
+                    assertTrue(obj.loadProgram(p.name()) > 0, p.name());
+                } catch (org.ebpf4j.uapi.BpfException e) {
+                    assertEquals(org.ebpf4j.uapi.Errno.EPERM, e.errno(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
+    void missingKernelTargetIsEsrchBeforeProgLoad() throws Exception {
+        byte[] bytes = java.nio.file.Files.readAllBytes(Path.of("src/test/bpf/tramp_modify_return.bpf.o"));
+        ObjectSpec spec = ObjectReader.read(bytes, "tramp_modify_return.bpf.o");
+        org.ebpf4j.elf.ProgramSpec p = spec.programs().get(0);
+        org.ebpf4j.elf.ProgramKind k = p.kind();
+        org.ebpf4j.elf.ProgramSpec renamed = new org.ebpf4j.elf.ProgramSpec(p.name(), p.sectionName(),
+                new org.ebpf4j.elf.ProgramKind(k.progType(), k.expectedAttachType(), "ebpf4j_no_such_fn", true,
+                        k.sleepable(), k.xdpFrags(), k.autoload()), p.insns(), p.relocations(), p.funcInfo(),
+                p.lineInfo(), p.coreFixups());
+        org.ebpf4j.uapi.BpfException e = assertThrows(org.ebpf4j.uapi.BpfException.class,
+                () -> new HostAttachBtf().attachBtfId(renamed));
+        assertEquals(org.ebpf4j.uapi.Errno.ESRCH, e.errno());
+        assertTrue(e.getMessage().contains("ebpf4j_no_such_fn"), e.getMessage());
+    }
 }

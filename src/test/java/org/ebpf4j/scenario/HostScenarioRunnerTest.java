@@ -119,4 +119,29 @@ class HostScenarioRunnerTest {
             assertEquals("127.0.0.1:9", o.get(5).value());
         }
     }
+
+    /**
+     * iter_sk_storage.yaml (spec-local-storage §4.5 LS-SK4) on the host: its iterator objects load
+     * (attach_btf_id of iter/bpf_sk_storage_map, iter/bpf_map, iter/task from vmlinux) and its map
+     * iterators run through BPF_LINK_CREATE + BPF_ITER_CREATE + read with the kernel's output.
+     */
+    @Test
+    void iterSkStorageScenarioLoadsAndIteratesOnTheHost() throws Exception {
+        Path file = Path.of("src/test/scenarios/iter_sk_storage.yaml");
+        Scenario sc = Scenario.parse(Files.readString(file), file.toString());
+        List<Outcome> o;
+        try (HostScenarioRunner r = new HostScenarioRunner(file.toAbsolutePath().getParent())) {
+            o = r.run(sc, x -> { });
+        }
+        List<Outcome> loads = o.stream().filter(x -> x.step().action().equals("load")).toList();
+        assertEquals(2, loads.size());
+        assertTrue(loads.stream().allMatch(x -> x.passed() && !x.skipped()), loads.toString());
+        List<Outcome> iters = o.stream().filter(x -> x.step().action().equals("iter") && !x.skipped()).toList();
+        assertTrue(iters.size() >= 5, "map iterators ran on the host: " + iters);
+        assertEquals(List.of("0 7", "1 7", "2 7", "stop 2"), iters.get(0).value(), iters.get(0).toString());
+        assertTrue(iters.stream().anyMatch(x -> "EACCES".equals(x.errno())), "oob_write refused at link_create: " + iters);
+        assertTrue(iters.stream().allMatch(Outcome::passed), iters.toString());
+        assertTrue(o.stream().filter(x -> x.step().action().equals("iter") && x.skipped())
+                .allMatch(x -> x.step().str("map", null) == null || x.step().str("process", null) != null), o.toString());
+    }
 }
