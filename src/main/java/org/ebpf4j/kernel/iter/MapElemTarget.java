@@ -1,7 +1,6 @@
 package org.ebpf4j.kernel.iter;
 
 import java.util.List;
-import org.ebpf4j.kernel.File;
 import org.ebpf4j.kernel.MapObject;
 import org.ebpf4j.kernel.Task;
 import org.ebpf4j.kernel.link.Attrs;
@@ -49,21 +48,7 @@ final class MapElemTarget implements IterTarget {
      */
     @Override
     public Object attach(Task task, BpfProg prog, Attrs.IterInfo info) {
-        int fd = info == null ? 0 : info.mapFd();
-        if (fd == 0) {
-            throw new BpfException(Errno.EBADF, "iter_info.map.map_fd is 0: the bpf_map_elem iterator needs a map");
-        }
-        File f = task.fds().peek(fd);
-        if (f == null) {
-            throw new BpfException(Errno.EBADF, "iter_info.map.map_fd " + fd + " is not open");
-        }
-        if (!(f instanceof File.MapFile mf)) {
-            throw new BpfException(Errno.EINVAL, "iter_info.map.map_fd " + fd + " is a " + f.what() + " fd, not a map");
-        }
-        MapObject mo = mf.map();
-        if (!mo.tryIncWithUref()) {
-            throw new BpfException(Errno.EBADF, "iter_info.map.map_fd " + fd + " was closed");
-        }
+        MapObject mo = IterMapArg.get(task, info, "bpf_map_elem");
         try {
             BpfMap m = mo.map();
             MapType t = m.type();
