@@ -82,16 +82,7 @@ public final class IterTargets {
      * check_attach_btf_id for BPF_TRACE_ITER; the verifier's words, EINVAL.
      */
     public static Resolved resolve(Btf kernel, int btfId) {
-        if (btfId == 0) {
-            throw new VerifierException(0, "Tracing programs must provide btf_id");
-        }
-        if (btfId < 0 || btfId >= kernel.typeCount()) {
-            throw new VerifierException(0, "attach_btf_id " + Integer.toUnsignedString(btfId) + " is invalid");
-        }
-        BtfType t = kernel.type(btfId);
-        if (t.name() == null || t.name().isEmpty()) {
-            throw new VerifierException(0, "attach_btf_id " + btfId + " doesn't have a name");
-        }
+        BtfType t = org.ebpf4j.kernel.prog.AttachBtf.named(kernel, btfId);
         if (!(t instanceof BtfType.Func f) || !(kernel.type(f.type()) instanceof BtfType.FuncProto fp)) {
             throw new VerifierException(0, "attach_btf_id " + btfId + " is not a function");
         }

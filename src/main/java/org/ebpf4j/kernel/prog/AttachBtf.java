@@ -119,7 +119,11 @@ public record AttachBtf(int btfId, String funcName, int nargs, List<String> args
         return tracepoint(btfId, td.name().substring(BTF_TRACE_PREFIX.length()), Math.max(0, fp.params().size() - 1));
     }
 
-    private static BtfType named(Btf kernel, int btfId) {
+    /**
+     * The first checks of check_attach_btf_id for every BTF-targeted program (tp_btf, fentry
+     * family, lsm, iter), in the verifier's words: a btf_id is given, exists and has a name.
+     */
+    public static BtfType named(Btf kernel, int btfId) {
         if (btfId == 0) {
             throw new VerifierException(0, "Tracing programs must provide btf_id");
         }
