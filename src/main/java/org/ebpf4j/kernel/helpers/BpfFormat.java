@@ -18,6 +18,8 @@ import org.ebpf4j.uapi.Errno;
  * prints as zeros, as {@code ptr_to_id()} does.
  */
 public final class BpfFormat {
+    /** {@code MAX_BPRINTF_VARARGS}: the most u64 arguments a data array may hold. */
+    public static final int MAX_BPRINTF_VARARGS = 12;
     /** {@code MAX_BPRINTF_BIN_ARGS}: bytes of copied arguments one call may hold. */
     public static final int MAX_BPRINTF_BIN_ARGS = 512;
     /** {@code MAX_BPRINTF_BUF}: bytes of output trace_printk formats into. */
@@ -29,6 +31,24 @@ public final class BpfFormat {
     public BpfFormat(Arena arena, long ptrKey) {
         this.arena = arena;
         this.ptrKey = ptrKey;
+    }
+
+    /**
+     * The u64 arguments of a {@code data}/{@code len} array (bpf_snprintf, bpf_seq_printf), whose
+     * length the caller has checked (a multiple of 8, at most {@link #MAX_BPRINTF_VARARGS}): a
+     * {@code MAX_BPRINTF_VARARGS}-slot array, or null when the array is not in the arena (-EFAULT).
+     */
+    public long[] args(long data, long len) {
+        long[] args = new long[MAX_BPRINTF_VARARGS];
+        if (len > 0) {
+            if (!arena.contains(data, len)) {
+                return null;
+            }
+            for (int k = 0; k < len / 8; k++) {
+                args[k] = arena.load64(data + 8L * k);
+            }
+        }
+        return args;
     }
 
     /**

@@ -40,8 +40,6 @@ public final class MiscHelpers {
 
     /** {@code MAX_TRACE_PRINTK_VARARGS}. */
     public static final int MAX_TRACE_PRINTK_VARARGS = 3;
-    /** {@code MAX_BPRINTF_VARARGS}. */
-    public static final int MAX_BPRINTF_VARARGS = 12;
     /** kernel/bpf/bpf_iter.c BPF_MAX_LOOPS: the most iterations one bpf_loop call makes. */
     public static final long BPF_MAX_LOOPS = LoopHelper.BPF_MAX_LOOPS;
     /** x86-64 {@code TASK_SIZE_MAX + PAGE_SIZE}: below it an address is a user address. */
@@ -126,18 +124,13 @@ public final class MiscHelpers {
     long snprintf(RunState s, long str, long strSize, long fmt, long data, long dataLen) {
         long size = strSize & 0xffffffffL;
         long len = dataLen & 0xffffffffL;
-        if (len % 8 != 0 || len > MAX_BPRINTF_VARARGS * 8L || (len != 0 && data == 0)) {
+        if (len % 8 != 0 || len > BpfFormat.MAX_BPRINTF_VARARGS * 8L || (len != 0 && data == 0)) {
             return Errno.EINVAL.negative();
         }
         int numArgs = (int) (len / 8);
-        long[] args = new long[MAX_BPRINTF_VARARGS];
-        if (numArgs > 0) {
-            if (!arena.contains(data, len)) {
-                return Errno.EFAULT.negative();
-            }
-            for (int k = 0; k < numArgs; k++) {
-                args[k] = arena.load64(data + 8L * k);
-            }
+        long[] args = format.args(data, len);
+        if (args == null) {
+            return Errno.EFAULT.negative();
         }
         byte[] f = cString(fmt, 1L << 20);
         if (f == null) {

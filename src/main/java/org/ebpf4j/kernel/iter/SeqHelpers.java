@@ -13,8 +13,6 @@ import org.ebpf4j.vm.helper.HelperTable;
  */
 final class SeqHelpers {
     static final int BPF_FUNC_seq_printf = 126, BPF_FUNC_seq_write = 127;
-    /** {@code MAX_BPRINTF_VARARGS}. */
-    static final int MAX_BPRINTF_VARARGS = 12;
 
     private final BpfIter iters;
     private final Arena arena;
@@ -44,7 +42,7 @@ final class SeqHelpers {
         }
         long len = dataLen & 0xffffffffL;
         long fsz = fmtSize & 0xffffffffL;
-        if ((len & 7) != 0 || len > MAX_BPRINTF_VARARGS * 8L || (len != 0 && data == 0)) {
+        if ((len & 7) != 0 || len > BpfFormat.MAX_BPRINTF_VARARGS * 8L || (len != 0 && data == 0)) {
             return Errno.EINVAL.negative();
         }
         if (fsz == 0 || !arena.contains(fmt, fsz)) {
@@ -62,14 +60,9 @@ final class SeqHelpers {
             return Errno.EINVAL.negative();
         }
         int numArgs = (int) (len / 8);
-        long[] args = new long[MAX_BPRINTF_VARARGS];
-        if (numArgs > 0) {
-            if (!arena.contains(data, len)) {
-                return Errno.EFAULT.negative();
-            }
-            for (int k = 0; k < numArgs; k++) {
-                args[k] = arena.load64(data + 8L * k);
-            }
+        long[] args = format.args(data, len);
+        if (args == null) {
+            return Errno.EFAULT.negative();
         }
         int[] err = new int[1];
         String out = format.format(java.util.Arrays.copyOf(raw, nul), args, numArgs, err);
