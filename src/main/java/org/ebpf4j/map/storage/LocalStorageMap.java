@@ -334,9 +334,17 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
      * {@code copy_map_value}; the lock word reads as zeroes.
      */
     final byte[] copyValueLockedIfAny(LocalStorageElem e) {
+        return copyValue(e, lockOff >= 0);
+    }
+
+    /**
+     * {@code e}'s value with its special fields read as zeroes, copied under the value's spin lock
+     * when {@code locked} ({@code copy_map_value_locked}), else as it stands ({@code copy_map_value}).
+     */
+    private byte[] copyValue(LocalStorageElem e, boolean locked) {
         byte[] out = new byte[attr.valueSize()];
         long off = arena.offset(e.data, out.length);
-        if (lockOff >= 0) {
+        if (locked) {
             MapValues.lock(arena, e.data + lockOff);
             try {
                 MapValues.copyOut(mem, off, out, 0, out.length, lockOff);
@@ -344,7 +352,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
                 MapValues.unlock(arena, e.data + lockOff);
             }
         } else {
-            MapValues.copyOut(mem, off, out, 0, out.length, -1);
+            MapValues.copyOut(mem, off, out, 0, out.length, lockOff);
         }
         return out;
     }
@@ -360,19 +368,7 @@ public abstract class LocalStorageMap extends MapBase implements OwnerKeyedMap<S
         if (e == null) {
             throw new BpfException(Errno.ENOENT, type() + " map id " + id() + " has no value for this " + ownerKind());
         }
-        byte[] out = new byte[attr.valueSize()];
-        long off = arena.offset(e.data, attr.valueSize());
-        if ((flags & MapFlags.BPF_F_LOCK) != 0) {
-            MapValues.lock(arena, e.data + lockOff);
-            try {
-                MapValues.copyOut(mem, off, out, 0, out.length, lockOff);
-            } finally {
-                MapValues.unlock(arena, e.data + lockOff);
-            }
-        } else {
-            MapValues.copyOut(mem, off, out, 0, out.length, lockOff);
-        }
-        return out;
+        return copyValue(e, (flags & MapFlags.BPF_F_LOCK) != 0);
     }
 
     @Override
