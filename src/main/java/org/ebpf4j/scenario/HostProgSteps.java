@@ -14,8 +14,6 @@ import org.ebpf4j.host.HostCgroupBpf;
 import org.ebpf4j.host.HostLoader;
 import org.ebpf4j.host.HostObject;
 import org.ebpf4j.host.ProgLoad;
-import org.ebpf4j.isa.AsmException;
-import org.ebpf4j.isa.TextAssembler;
 import org.ebpf4j.kernel.cgroup.AttachFlags;
 import org.ebpf4j.kernel.cgroup.CgroupHook;
 import org.ebpf4j.uapi.AttachType;
@@ -105,12 +103,7 @@ final class HostProgSteps {
         AttachType at = ProgSteps.attachType(s, s.str("attach_type"));
         CgroupHook h = CgroupHook.of(at);
         msg[0] = "load program " + name + " (" + h.progType() + ", " + at + ")";
-        List<org.ebpf4j.isa.Insn> insns;
-        try {
-            insns = TextAssembler.assemble(s.str("asm"));
-        } catch (AsmException e) {
-            throw new ScenarioException(s.where() + ": asm: " + e.getMessage());
-        }
+        List<org.ebpf4j.isa.Insn> insns = ProgSteps.assemble(s);
         int fd = r.bpf.progLoad(new ProgLoad(h.progType(), insns, "GPL", name.length() > 15 ? name.substring(0, 15) : name,
                 at, 0, 0, 0, List.of()));
         Held held = new Held(fd, s.str("process", null), cg.progInfo(fd).id());

@@ -62,17 +62,21 @@ final class ProgSteps {
         return names;
     }
 
+    /** A {@code prog:} step's {@code asm} text, assembled; a scenario error naming the step when it does not assemble. */
+    static List<org.ebpf4j.isa.Insn> assemble(Step s) {
+        try {
+            return TextAssembler.assemble(s.str("asm"));
+        } catch (AsmException e) {
+            throw new ScenarioException(s.where() + ": asm: " + e.getMessage());
+        }
+    }
+
     Object prog(Step s, String[] msg) {
         String name = s.name();
         AttachType at = attachType(s, s.str("attach_type"));
         CgroupHook h = CgroupHook.of(at);
         msg[0] = "load program " + name + " (" + h.progType() + ", " + at + ")";
-        List<org.ebpf4j.isa.Insn> insns;
-        try {
-            insns = TextAssembler.assemble(s.str("asm"));
-        } catch (AsmException e) {
-            throw new ScenarioException(s.where() + ": asm: " + e.getMessage());
-        }
+        List<org.ebpf4j.isa.Insn> insns = assemble(s);
         Task owner = w.owner(s);
         int fd = w.bpf.progLoad(owner, ProgLoadAttr.of(h.progType().value(), insns, "GPL")
                 .withExpectedAttachType(at.value()).withName(name.length() > 15 ? name.substring(0, 15) : name));
